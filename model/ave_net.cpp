@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "ave_net.h"
+
+#include "weights.h"
+
+#include <cstdio>
+
+namespace dgsct {
+namespace {
+
+std::string two_digits(int i) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d", i);
+  return buf;
+}
+
+} // namespace
+
+AveNetImpl::AveNetImpl(const ModelConfig &config_) : config(config_) {
+  const auto vis_stages = config.swin.stages(), aud_stages = config.htsat.stages();
+  const int d = config.temporal.d_model;
+  cmbs = register_module("CMBS", Cmbs(d, config.classes, config.cmbs));
+  temporal_attn = register_module("temporal_attn", TemporalAttention(vis_stages.back().dim, aud_stages.back().dim, config.temporal));
+  swin = register_module("swin", SwinV2(config.swin));
+  htsat = register_module("htsat", Htsat(config.htsat, config.audio));
+
+  const auto add_list = [&](const char *name, std::vector<Adapter> &adapters, bool audio_side) {
+    auto list = register_module(name, torch::nn::ModuleList());
+    for (const auto &slot : config.slots()) {
+      const auto &v = vis_stages[slot.stage];
+      const auto &a = aud_stages[slot.stage];
+      const int vt = v.grid * v.grid, at = a.grid * a.grid;
+      adapters.push_back(audio_side ? Adapter(config.adapter, at, a.dim, vt, v.dim, config.adapter.audio_gate)
+                                    : Adapter(config.adapter, vt, v.dim, at, a.dim, config.adapter.visual_gate));
+      list->push_back(adapters.back());
+    }
+  };
+  add_list("audio_adapter_blocks_p1", audio_p1, true);
+  add_list("vis_adapter_blocks_p1", vis_p1, false);
+  add_list("audio_adapter_blocks_p2", audio_p2, true);
+  add_list("vis_adapter_blocks_p2", vis_p2, false);
+
+  mean_ = torch::tensor(std::vector<float>(config.video.mean.begin(), config.video.mean.end())).view({1, 3, 1, 1});
+  std_ = torch::tensor(std::vector<float>(config.video.std.begin(), config.video.std.end())).view({1, 3, 1, 1});
+  eval();
+}
+
+void AveNetImpl::prepare() {
+  swin->prepare();
+  htsat->prepare();
+}
+
+void AveNetImpl::place(torch::Device device, torch::ScalarType dtype) {
+  place_state(*this, device, torch::kFloat32);
+  if (dtype != torch::kFloat32) {
+    place_state(*swin, device, dtype);
+    place_state(*htsat, device, dtype);
+    for (auto *list : {&audio_p1, &vis_p1, &audio_p2, &vis_p2})
+      for (auto &adapter : *list)
+        place_state(*adapter, device, dtype);
+    // The STFT sees raw samples and its power spans many decades: keep the front end in fp32.
+    for (auto *t : {&htsat->stft_real, &htsat->stft_imag, &htsat->mel_filters})
+      t->set_data(t->to(torch::kFloat32));
+    place_state(*htsat->bn0, device, torch::kFloat32);
+  }
+  encoder_dtype = dtype;
+  mean_ = mean_.to(device);
+  std_ = std_.to(device);
+  prepare();
+}
+
+torch::Tensor AveNetImpl::preprocess_frames(const torch::Tensor &frames) const {
+  namespace F = torch::nn::functional;
+  const int64_t size = config.video.size;
+  auto x = frames.to(mean_.device()).permute({0, 3, 1, 2}).to(torch::kFloat32) / 255.0f;
+  // A squash to size x size, bicubic without antialiasing and without clamping, as torchvision 0.14.
+  x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kBicubic).align_corners(false));
+  return (x - mean_) / std_;
+}
+
+EncodedSegments AveNetImpl::encode(const torch::Tensor &frames, const torch::Tensor &audio_in, Taps *taps) {
+  torch::NoGradGuard no_grad;
+  auto frames_norm = preprocess_frames(frames);
+  if (taps)
+    taps->put("video.frames_norm", frames_norm);
+  auto f_v = swin->embed(frames_norm.to(encoder_dtype));
+  if (taps)
+    taps->put("video.patch_embed", f_v);
+  auto image = htsat->spectrogram_image(audio_in.to(mean_.device()), taps);
+  auto f_a = htsat->embed(image.to(encoder_dtype));
+  if (taps)
+    taps->put("audio.patch_embed", f_a);
+
+  const auto slots = config.slots();
+  AdapterOutput last_v2, last_a2;
+  size_t next_slot = 0;
+  for (size_t s = 0; s < swin->stages.size(); ++s) {
+    auto &vis_stage = swin->stages[s];
+    auto &aud_stage = htsat->stages[s];
+    for (int b = 0; b < vis_stage->geometry.depth; ++b) {
+      auto &vis_block = vis_stage->block_list[b];
+      const bool paired = next_slot < slots.size() && slots[next_slot].stage == static_cast<int>(s) &&
+                          slots[next_slot].swin_block == b;
+      if (!paired) {
+        f_v = vis_block->mlp_half(vis_block->attention_half(f_v));
+        continue;
+      }
+      const int i = slots[next_slot].slot;
+      auto &aud_block = aud_stage->block_list[slots[next_slot].htsat_block];
+      ++next_slot;
+      const std::string name = "slot" + two_digits(i);
+      const auto adapter_tap = [&](const char *kind) { return std::string("adapter.") + kind + "." + two_digits(i); };
+      if (taps && s == 2 && (b == 2 || b == vis_stage->geometry.depth - 1))
+        taps->put(name + ".v_in", f_v);
+
+      // Both p1 adapters read the streams as they were before this block pair.
+      auto a1 = audio_p1[i]->forward(f_a, f_v, taps, adapter_tap("a_p1"));
+      auto v1 = vis_p1[i]->forward(f_v, f_a, taps, adapter_tap("v_p1"));
+      auto v_attn = vis_block->attention_half(f_v);
+      auto a_block = aud_block->forward(f_a, taps, name);
+      f_v = v_attn + v1.residual;
+      f_a = a_block + a1.residual;
+      if (taps) {
+        taps->put(name + ".v_attn_only", v_attn);
+        taps->put(name + ".a_block_only", a_block);
+        taps->put(name + ".after_attn.v", f_v);
+        taps->put(name + ".after_attn.a", f_a);
+      }
+      // Both p2 adapters read f_a before a2 is added.
+      last_a2 = audio_p2[i]->forward(f_a, f_v, taps, adapter_tap("a_p2"));
+      last_v2 = vis_p2[i]->forward(f_v, f_a, taps, adapter_tap("v_p2"));
+      auto v_mlp = vis_block->mlp_half(f_v);
+      f_v = v_mlp + last_v2.residual;
+      f_a = f_a + last_a2.residual;
+      if (taps) {
+        taps->put(name + ".v_mlp_only", v_mlp);
+        taps->put(name + ".after_mlp.v", f_v);
+        taps->put(name + ".after_mlp.a", f_a);
+      }
+    }
+    if (vis_stage->geometry.merge_after) {
+      f_v = vis_stage->merge(f_v);
+      f_a = aud_stage->merge(f_a);
+      if (taps) {
+        taps->put("stage" + std::to_string(s) + ".v_downsample", f_v);
+        taps->put("stage" + std::to_string(s) + ".a_downsample", f_a);
+      }
+    }
+  }
+  // Pool with the last p2 adapters' spatial maps; only the visual stream gets the final norm.
+  f_v = swin->norm(f_v);
+  auto v_pooled = torch::bmm(last_v2.spatial_map, f_v);
+  auto a_pooled = torch::bmm(last_a2.spatial_map, f_a);
+  if (taps) {
+    taps->put("final.v_norm", f_v);
+    taps->put("final.v_pooled", v_pooled);
+    taps->put("final.a_pooled", a_pooled);
+  }
+  return {v_pooled.squeeze(1).to(torch::kFloat32), a_pooled.squeeze(1).to(torch::kFloat32)};
+}
+
+HeadOutputs AveNetImpl::head(const torch::Tensor &visual, const torch::Tensor &audio, Taps *taps) {
+  torch::NoGradGuard no_grad;
+  auto temporal = temporal_attn(visual.to(torch::kFloat32), audio.to(torch::kFloat32), taps);
+  auto scores = cmbs(temporal.video, temporal.audio, taps);
+  HeadOutputs out;
+  out.is_event = scores.is_event.squeeze(-1).transpose(0, 1);
+  out.event_scores = scores.event_scores;
+  out.av_score = scores.av_score;
+  out.audio_visual_gate = temporal.audio_visual_gate.squeeze(-1).transpose(0, 1);
+  // Official decoding: foreground iff sigmoid(is_event) > 0.5; one class per window.
+  out.event_class = out.event_scores.argmax(1);
+  auto foreground = torch::sigmoid(out.is_event) > 0.5;
+  out.labels = torch::where(foreground, out.event_class.unsqueeze(1).expand_as(out.is_event),
+                            torch::full_like(out.event_class.unsqueeze(1).expand_as(out.is_event), config.classes));
+  if (taps) {
+    taps->put("decode.is_event_prob", torch::sigmoid(out.is_event));
+    taps->put("decode.pred", out.labels);
+    taps->put("decode.event_class", out.event_class);
+  }
+  return out;
+}
+
+} // namespace dgsct

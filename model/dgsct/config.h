@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// A model's configuration, read from a JSON preset (model/presets/*.json) or from a model file's
+// metadata. Presets hold only the constructor-level numbers; the geometry (stage grids, clamped
+// windows, adapter slot pairing) is derived here so it cannot disagree with the sizes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace dgsct {
+
+struct StageGeometry {
+  int dim;    // channels
+  int grid;   // tokens per side (square grids)
+  int depth;  // blocks
+  int heads;
+  int window; // after the clamp to the grid
+  int shift;  // of odd blocks; 0 when the window covers the grid
+  bool merge_after;
+};
+
+struct VideoInput {
+  int size; // frames are squashed to size x size
+  std::vector<double> mean, std;
+};
+
+struct AudioInput {
+  int sample_rate;
+  int segment_samples; // one segment
+  int tiles;           // each segment is repeated this often before the STFT
+};
+
+struct SwinConfig {
+  int img_size, patch_size, in_chans, embed_dim;
+  std::vector<int> depths, heads;
+  int window;
+  double mlp_ratio;
+  int cpb_hidden;
+  int head_classes; // size of the (unused) classifier, kept for the key list
+  std::vector<StageGeometry> stages() const;
+};
+
+struct HtsatConfig {
+  int n_fft, hop, mel_bins, spec_size, patch_size, embed_dim;
+  std::vector<int> depths, heads;
+  int window;
+  double mlp_ratio;
+  int num_classes; // size of the (unused) classifier heads
+  int freq_ratio() const { return spec_size / mel_bins; }
+  int image_time_bins() const { return spec_size * freq_ratio(); }
+  int frames(int samples) const { return samples / hop + 1; }
+  std::vector<StageGeometry> stages() const;
+};
+
+struct AdapterConfig {
+  int tokens;     // K prompt tokens
+  int reduction;  // bottleneck C -> C / reduction
+  int groups;     // of the bottleneck's 1x1 convolutions
+  bool batch_norm;
+  bool audio_gate;
+  bool visual_gate;
+  bool ln_before;
+  bool gate_before_ln; // AVS order: gate, then ln_post
+  double alpha, beta;
+  std::string resample; // "token_conv" (AVE, AVVP, AVQA, MS3) or "interpolate" (AVS S4)
+};
+
+struct SlotPairing {
+  int slot, stage, swin_block, htsat_block;
+};
+
+struct TemporalConfig {
+  int video_fc, audio_fc, d_model, feedforward, heads, encoder_layers;
+  int audio_lstm_hidden, video_lstm_hidden;
+  double gamma;
+};
+
+struct CmbsConfig {
+  int topk;
+  double gamma;
+};
+
+struct ModelConfig {
+  std::string name;
+  std::string task; // "ave"
+  int segments;     // per window (T)
+  int classes;      // background label = classes
+  VideoInput video;
+  AudioInput audio;
+  SwinConfig swin;
+  HtsatConfig htsat;
+  AdapterConfig adapter;
+  TemporalConfig temporal;
+  CmbsConfig cmbs;
+  std::string source_json; // the preset text this was parsed from
+
+  // Throws std::runtime_error naming `source` and the offending field.
+  static ModelConfig parse(const std::string &json_text, const std::string &source);
+  static ModelConfig from_file(const std::string &path);
+  // A preset name ("ave-small") or a path to a preset file.
+  static ModelConfig preset(const std::string &name_or_path);
+
+  // Swin block b of stage s pairs with HTS-AT block j when the depths are equal (b = j); when
+  // Swin is three times deeper, HTS-AT block j pairs with Swin block 3j + 2.
+  std::vector<SlotPairing> slots() const;
+};
+
+// Directories searched for presets: $DGSCT_PRESET_PATH (colon-separated), the source tree, the
+// installed data directory.
+std::vector<std::string> preset_search_path();
+
+} // namespace dgsct

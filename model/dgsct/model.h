@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The DG-SCT model as applications use it.
+//
+//   auto model = dgsct::Model::load("ave.safetensors", {"cpu", dgsct::Precision::BF16});
+//   std::deque<dgsct::SegmentFeatures> window;
+//   for each second:                       // frame: [H, W, 3] uint8 RGB, audio: [32000] float
+//     window.push_back(model->encode_segment(frame, audio));
+//     if (window.size() > model->config().segments) window.pop_front();
+//     if (window.size() == model->config().segments) {
+//       auto result = model->head({window.begin(), window.end()});
+//       ... result.labels[t], model->labels()[result.event_class] ...
+//     }
+//
+// A Model is immutable after loading: encode_segment and head may be called from several threads
+// at once (each stream keeps its own window of SegmentFeatures).
+#pragma once
+
+#include "dgsct/config.h"
+#include "dgsct/taps.h"
+
+#include <memory>
+#include <string>
+#include <torch/torch.h>
+#include <vector>
+
+namespace dgsct {
+
+struct AveNetImpl;
+
+enum class Precision { FP32, BF16, FP16 };
+Precision parse_precision(const std::string &name); // "fp32", "bf16", "fp16"
+const char *precision_name(Precision precision);
+
+struct ModelOptions {
+  std::string device = "cpu"; // "cpu", "cuda", "cuda:N"
+  Precision precision = Precision::FP32;
+};
+
+// Everything the head needs from one segment: the pooled visual and audio vectors (fp32).
+struct SegmentFeatures {
+  torch::Tensor visual; // [C_v]
+  torch::Tensor audio;  // [C_a]
+};
+
+// The decoded result of one window of segments, with the raw scores behind it.
+struct WindowResult {
+  std::vector<int> labels;               // per segment: event_class when foreground, else background_class
+  std::vector<float> foreground_prob;    // per segment: sigmoid(is_event)
+  int event_class = 0;                   // one class per window
+  std::vector<float> event_scores;       // per class
+  torch::Tensor is_event, event_scores_raw, av_score, audio_visual_gate; // [T], [classes], [classes], [T]
+};
+
+class Model {
+public:
+  // A self-describing model file: its metadata carries the preset and the label names.
+  static std::unique_ptr<Model> load(const std::string &path, const ModelOptions &options = {});
+  // A bare state dict (official key names) plus the preset it was made with.
+  static std::unique_ptr<Model> from_weights(const ModelConfig &config, const std::string &weights_path,
+                                             std::vector<std::string> labels, const ModelOptions &options = {});
+  // Random weights, for benchmarks.
+  static std::unique_ptr<Model> random(const ModelConfig &config, const ModelOptions &options = {}, uint64_t seed = 0);
+  ~Model();
+
+  const ModelConfig &config() const { return config_; }
+  const std::vector<std::string> &labels() const { return labels_; }
+  int background_class() const { return config_.classes; }
+  std::string label_name(int label) const; // "background" for the background class
+  // Official keys found in the weights file that never influence an output.
+  const std::vector<std::string> &unused_keys() const { return unused_keys_; }
+  torch::Device device() const { return device_; }
+  Precision precision() const { return options_.precision; }
+
+  // frame [H, W, 3] uint8 RGB of any size; audio [segment_samples] float mono at the model's rate.
+  SegmentFeatures encode_segment(const torch::Tensor &frame, const torch::Tensor &audio) const;
+  // Batched: frames [S, H, W, 3], audio [S, segment_samples]; segments are independent.
+  std::vector<SegmentFeatures> encode(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps = nullptr) const;
+  // A window of config().segments cached segments, oldest first.
+  WindowResult head(const std::vector<SegmentFeatures> &window, Taps *taps = nullptr) const;
+  // The whole-clip forward of the official code: encode all segments, then the head.
+  WindowResult run_clip(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps = nullptr) const;
+
+  // Writes a self-describing model file, tensors stored as `dtype` ("F32", "F16" or "BF16").
+  void save(const std::string &path, const std::string &dtype = "F32") const;
+
+  // Read the labels of a text file, one per line.
+  static std::vector<std::string> read_labels(const std::string &path);
+
+private:
+  Model(const ModelConfig &config, std::vector<std::string> labels, const ModelOptions &options);
+  void finish_loading();
+
+  ModelConfig config_;
+  std::vector<std::string> labels_;
+  ModelOptions options_;
+  torch::Device device_;
+  std::shared_ptr<AveNetImpl> net_;
+  std::vector<std::string> unused_keys_;
+};
+
+} // namespace dgsct

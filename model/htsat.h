@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// HTS-AT audio encoder (Swin-V1 semantics) with its log-mel front end. The front end runs as tensor
+// ops on the model's device with the checkpoint's own STFT kernels, mel matrix and bn0 statistics.
+#pragma once
+
+#include "dgsct/config.h"
+#include "layers.h"
+
+namespace dgsct {
+
+struct HtsatAttentionImpl : torch::nn::Module {
+  HtsatAttentionImpl(int dim, int heads, int window);
+  torch::Tensor forward(const torch::Tensor &windows, const torch::Tensor &mask);
+
+  int dim, heads, window;
+  torch::Tensor relative_position_bias_table, relative_position_index;
+  torch::nn::Linear qkv{nullptr}, proj{nullptr};
+};
+TORCH_MODULE(HtsatAttention);
+
+// Pre-norm block: x + attn(norm1(x)), then + mlp(norm2(x)).
+struct HtsatBlockImpl : torch::nn::Module {
+  HtsatBlockImpl(const StageGeometry &stage, int shift, double mlp_ratio);
+  torch::Tensor forward(const torch::Tensor &x, Taps *taps = nullptr, const std::string &tap = "");
+
+  int grid, window, shift;
+  torch::Tensor attn_mask;
+  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  HtsatAttention attn{nullptr};
+  Mlp mlp{nullptr};
+};
+TORCH_MODULE(HtsatBlock);
+
+struct HtsatStageImpl : torch::nn::Module {
+  HtsatStageImpl(const StageGeometry &stage, double mlp_ratio);
+  torch::Tensor merge(const torch::Tensor &x); // norm then reduction
+
+  StageGeometry geometry;
+  torch::nn::ModuleList blocks;
+  std::vector<HtsatBlock> block_list;
+  torch::nn::Linear reduction{nullptr};
+  torch::nn::LayerNorm merge_norm{nullptr};
+};
+TORCH_MODULE(HtsatStage);
+
+struct HtsatImpl : torch::nn::Module {
+  HtsatImpl(const HtsatConfig &config, const AudioInput &audio);
+  // [S, segment_samples] mono audio -> [S, 1, spec, spec] log-mel image (tiled, STFT, mel, dB,
+  // bn0, time stretch, fold).
+  torch::Tensor spectrogram_image(const torch::Tensor &audio, Taps *taps = nullptr);
+  // [S, 1, spec, spec] -> [S, N, C] tokens after patch embedding.
+  torch::Tensor embed(const torch::Tensor &image);
+  void prepare();
+
+  HtsatConfig config;
+  AudioInput audio;
+  torch::Tensor stft_real, stft_imag, mel_filters;
+  torch::nn::BatchNorm2d bn0{nullptr};
+  torch::nn::Conv2d patch_proj{nullptr};
+  torch::nn::LayerNorm patch_norm{nullptr};
+  std::vector<HtsatStage> stages;
+
+private:
+  torch::Tensor dft_kernels_;  // [n_fft, 2 * bins]: real and imaginary kernels side by side
+  torch::Tensor frame_source_; // [frames]: which computed frame each STFT frame equals
+  torch::Tensor frame_starts_; // sample offsets of the frames that are actually computed
+};
+TORCH_MODULE(Htsat);
+
+} // namespace dgsct

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Building blocks shared by the encoders and heads: taps, windowing, MLP, multi-head attention.
+#pragma once
+
+#include "dgsct/taps.h"
+
+#include <string>
+#include <torch/torch.h>
+
+namespace dgsct {
+
+// Registers `value` under a dotted path ("a.b.weight"), creating empty holder modules for the
+// intermediate names, so parameters keep the official key names without mirroring every class.
+torch::Tensor register_path(torch::nn::Module &root, const std::string &path, torch::Tensor value,
+                            bool is_buffer = false);
+
+// [S, H, W, C] -> [S * nW, w * w, C], windows row-major, tokens row-major inside a window.
+torch::Tensor window_partition(const torch::Tensor &x, int window);
+// Inverse of window_partition for an H x W grid.
+torch::Tensor window_reverse(const torch::Tensor &windows, int window, int height, int width);
+// [nW, M, M] additive mask for cyclically shifted windows: 0 inside one region, -100 across.
+torch::Tensor shifted_window_mask(int grid, int window, int shift);
+// [M, M] index into a (2w-1)^2 table of relative offsets.
+torch::Tensor relative_position_index(int window);
+
+// Windowed attention shared by Swin-V1 and Swin-V2 blocks: shift, partition, attend, merge, unshift.
+// `attend` maps [S * nW, M, C] windows to the same shape.
+template <typename Attend>
+torch::Tensor shifted_window_attention(const torch::Tensor &x, int grid, int window, int shift, Attend &&attend) {
+  const int64_t S = x.size(0), C = x.size(2);
+  auto t = x.view({S, grid, grid, C});
+  if (shift > 0)
+    t = torch::roll(t, {-shift, -shift}, {1, 2});
+  t = window_reverse(attend(window_partition(t, window)), window, grid, grid);
+  if (shift > 0)
+    t = torch::roll(t, {shift, shift}, {1, 2});
+  return t.reshape({S, grid * grid, C});
+}
+
+// 2 x 2 neighbourhood gather of patch merging, order (0,0), (1,0), (0,1), (1,1): [S, N, C] -> [S, N/4, 4C].
+torch::Tensor gather_2x2(const torch::Tensor &x, int grid);
+
+// fc1 -> exact GELU -> fc2.
+struct MlpImpl : torch::nn::Module {
+  MlpImpl(int64_t dim, int64_t hidden);
+  torch::Tensor forward(const torch::Tensor &x);
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+};
+TORCH_MODULE(Mlp);
+
+// torch.nn.MultiheadAttention in inference: packed in_proj, scaled dot product, out_proj.
+// Sequence-first [L, B, E] like the official heads.
+struct MultiheadAttentionImpl : torch::nn::Module {
+  MultiheadAttentionImpl(int64_t dim, int64_t heads);
+  torch::Tensor forward(const torch::Tensor &query, const torch::Tensor &key, const torch::Tensor &value);
+  int64_t dim, heads;
+  torch::Tensor in_proj_weight, in_proj_bias;
+  torch::nn::Linear out_proj{nullptr};
+};
+TORCH_MODULE(MultiheadAttention);
+
+torch::nn::LayerNorm layer_norm(int64_t dim);
+
+} // namespace dgsct

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "dgsct/model.h"
+
+#include "ave_net.h"
+#include "dgsct/safetensors.h"
+#include "weights.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace dgsct {
+namespace {
+
+constexpr const char *kFormat = "dgsct-model/1";
+
+torch::Device parse_device(const std::string &name) {
+  try {
+    torch::Device device(name);
+    if (device.is_cuda() && !torch::cuda::is_available())
+      throw std::runtime_error("device '" + name + "': this LibTorch has no usable CUDA device");
+    if (device.is_cuda() && device.has_index() && device.index() >= static_cast<int>(torch::cuda::device_count()))
+      throw std::runtime_error("device '" + name + "': only " + std::to_string(torch::cuda::device_count()) + " CUDA devices");
+    if (!device.is_cpu() && !device.is_cuda())
+      throw std::runtime_error("device '" + name + "' is not supported (cpu, cuda, cuda:N)");
+    return device;
+  } catch (const c10::Error &) {
+    throw std::runtime_error("device '" + name + "' is not a device name (cpu, cuda, cuda:N)");
+  }
+}
+
+torch::ScalarType compute_dtype(Precision precision) {
+  switch (precision) {
+  case Precision::BF16: return torch::kBFloat16;
+  case Precision::FP16: return torch::kFloat16;
+  default: return torch::kFloat32;
+  }
+}
+
+} // namespace
+
+Precision parse_precision(const std::string &name) {
+  if (name == "fp32")
+    return Precision::FP32;
+  if (name == "bf16")
+    return Precision::BF16;
+  if (name == "fp16")
+    return Precision::FP16;
+  throw std::runtime_error("precision '" + name + "' is not one of fp32, bf16, fp16");
+}
+
+const char *precision_name(Precision precision) {
+  switch (precision) {
+  case Precision::BF16: return "bf16";
+  case Precision::FP16: return "fp16";
+  default: return "fp32";
+  }
+}
+
+Model::Model(const ModelConfig &config, std::vector<std::string> labels, const ModelOptions &options)
+    : config_(config), labels_(std::move(labels)), options_(options), device_(parse_device(options.device)) {
+  if (options.precision == Precision::FP16 && !device_.is_cuda())
+    throw std::runtime_error("precision fp16 needs a CUDA device (use bf16 on CPU)");
+  if (!labels_.empty() && static_cast<int>(labels_.size()) != config_.classes)
+    throw std::runtime_error("model '" + config_.name + "' has " + std::to_string(config_.classes) + " classes but " +
+                             std::to_string(labels_.size()) + " label names");
+  net_ = std::make_shared<AveNetImpl>(config_);
+}
+
+Model::~Model() = default;
+
+void Model::finish_loading() {
+  net_->place(device_, compute_dtype(options_.precision));
+  net_->eval();
+}
+
+std::unique_ptr<Model> Model::from_weights(const ModelConfig &config, const std::string &weights_path,
+                                           std::vector<std::string> labels, const ModelOptions &options) {
+  auto file = SafetensorsFile::open(weights_path);
+  std::unique_ptr<Model> model(new Model(config, std::move(labels), options));
+  model->unused_keys_ = load_state(*model->net_, *file, dgsct::unused_keys(config));
+  model->finish_loading();
+  return model;
+}
+
+std::unique_ptr<Model> Model::load(const std::string &path, const ModelOptions &options) {
+  auto file = SafetensorsFile::open(path);
+  const auto &meta = file->metadata();
+  const auto field = [&](const std::string &key) -> const std::string & {
+    auto it = meta.find(key);
+    if (it == meta.end())
+      throw FileError(path + ": not a dgsct model file (metadata '" + key + "' missing)");
+    return it->second;
+  };
+  if (field("format") != kFormat)
+    throw FileError(path + ": unsupported model format '" + field("format") + "' (expected " + kFormat + ")");
+  ModelConfig config = ModelConfig::parse(field("dgsct.config"), path + " [dgsct.config]");
+  std::vector<std::string> labels;
+  try {
+    labels = nlohmann::json::parse(field("dgsct.labels")).get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception &e) {
+    throw FileError(path + ": metadata 'dgsct.labels' is not a JSON list of strings");
+  }
+  std::unique_ptr<Model> model(new Model(config, std::move(labels), options));
+  model->unused_keys_ = load_state(*model->net_, *file, dgsct::unused_keys(config));
+  model->finish_loading();
+  return model;
+}
+
+std::unique_ptr<Model> Model::random(const ModelConfig &config, const ModelOptions &options, uint64_t seed) {
+  torch::manual_seed(seed);
+  std::unique_ptr<Model> model(new Model(config, {}, options));
+  torch::NoGradGuard no_grad;
+  for (auto &kv : state_dict(*model->net_))
+    if (kv.second.is_floating_point() && kv.first.find("running_var") == std::string::npos)
+      kv.second.normal_(0.0, 0.02);
+  model->finish_loading();
+  return model;
+}
+
+std::string Model::label_name(int label) const {
+  if (label == background_class())
+    return "background";
+  if (label >= 0 && label < static_cast<int>(labels_.size()))
+    return labels_[label];
+  return "class " + std::to_string(label);
+}
+
+std::vector<SegmentFeatures> Model::encode(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps) const {
+  if (frames.dim() != 4 || frames.size(3) != 3 || frames.scalar_type() != torch::kUInt8)
+    throw std::invalid_argument("frames must be [S, H, W, 3] uint8 RGB");
+  if (audio.dim() != 2 || audio.size(0) != frames.size(0) || audio.size(1) != config_.audio.segment_samples)
+    throw std::invalid_argument("audio must be [S, " + std::to_string(config_.audio.segment_samples) + "] with S = number of frames");
+  auto encoded = net_->encode(frames, audio.to(torch::kFloat32), taps);
+  std::vector<SegmentFeatures> out;
+  for (int64_t s = 0; s < frames.size(0); ++s)
+    out.push_back({encoded.visual[s], encoded.audio[s]});
+  return out;
+}
+
+SegmentFeatures Model::encode_segment(const torch::Tensor &frame, const torch::Tensor &audio) const {
+  return encode(frame.unsqueeze(0), audio.unsqueeze(0)).front();
+}
+
+WindowResult Model::head(const std::vector<SegmentFeatures> &window, Taps *taps) const {
+  if (static_cast<int>(window.size()) != config_.segments)
+    throw std::invalid_argument("the head needs a window of " + std::to_string(config_.segments) + " segments, got " +
+                                std::to_string(window.size()));
+  std::vector<torch::Tensor> visual, audio;
+  for (const auto &segment : window) {
+    visual.push_back(segment.visual);
+    audio.push_back(segment.audio);
+  }
+  auto out = net_->head(torch::stack(visual).unsqueeze(0), torch::stack(audio).unsqueeze(0), taps);
+  WindowResult result;
+  auto labels = out.labels[0].cpu();
+  auto prob = torch::sigmoid(out.is_event[0]).cpu();
+  for (int t = 0; t < config_.segments; ++t) {
+    result.labels.push_back(static_cast<int>(labels[t].item<int64_t>()));
+    result.foreground_prob.push_back(prob[t].item<float>());
+  }
+  result.event_class = static_cast<int>(out.event_class[0].item<int64_t>());
+  auto scores = out.event_scores[0].cpu().contiguous();
+  result.event_scores.assign(scores.data_ptr<float>(), scores.data_ptr<float>() + scores.numel());
+  result.is_event = out.is_event[0].cpu();
+  result.event_scores_raw = scores;
+  result.av_score = out.av_score[0].cpu();
+  result.audio_visual_gate = out.audio_visual_gate[0].cpu();
+  return result;
+}
+
+WindowResult Model::run_clip(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps) const {
+  return head(encode(frames, audio, taps), taps);
+}
+
+void Model::save(const std::string &path, const std::string &dtype) const {
+  torch::ScalarType target;
+  if (dtype == "F32")
+    target = torch::kFloat32;
+  else if (dtype == "F16")
+    target = torch::kFloat16;
+  else if (dtype == "BF16")
+    target = torch::kBFloat16;
+  else
+    throw std::invalid_argument("dtype '" + dtype + "' is not one of F32, F16, BF16");
+  SafetensorsWriter writer;
+  writer.set_metadata("format", kFormat);
+  writer.set_metadata("dgsct.config", config_.source_json);
+  writer.set_metadata("dgsct.labels", nlohmann::json(labels_).dump());
+  for (const auto &kv : state_dict(*net_)) {
+    // Exact constants (STFT kernels, mel matrix, masks) stay F32 whatever the storage dtype.
+    const bool exact = kv.first.find("spectrogram_extractor") != std::string::npos ||
+                       kv.first.find("melW") != std::string::npos || kv.first.find("attn_mask") != std::string::npos;
+    auto t = kv.second.detach().cpu();
+    if (t.is_floating_point())
+      t = t.to(exact ? torch::kFloat32 : target);
+    t = t.contiguous();
+    writer.add(kv.first, dtype_of(t.scalar_type()), t.sizes().vec(), t.data_ptr(), t.nbytes());
+  }
+  writer.write(path);
+}
+
+std::vector<std::string> Model::read_labels(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    throw std::runtime_error(path + ": cannot open label file");
+  std::vector<std::string> labels;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty())
+      labels.push_back(line);
+  return labels;
+}
+
+} // namespace dgsct

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Swin Transformer V2 visual encoder (timm 0.6.12 semantics): cosine window attention with a
+// continuous position bias, residual post-norm blocks, reduce-then-norm patch merging. Each block
+// exposes its attention and MLP halves separately, because the adapters run between them.
+#pragma once
+
+#include "dgsct/config.h"
+#include "layers.h"
+
+namespace dgsct {
+
+struct SwinV2AttentionImpl : torch::nn::Module {
+  SwinV2AttentionImpl(int dim, int heads, int window, int cpb_hidden);
+  // [S * nW, M, C] -> [S * nW, M, C]; mask [nW, M, M] or undefined.
+  torch::Tensor forward(const torch::Tensor &windows, const torch::Tensor &mask);
+  // Rebuilds what depends only on the weights: the position-bias table and the clamped scale.
+  void prepare();
+
+  int dim, heads, window;
+  torch::Tensor logit_scale, q_bias, v_bias;
+  torch::nn::Sequential cpb_mlp{nullptr};
+  torch::nn::Linear qkv{nullptr}, proj{nullptr};
+
+private:
+  torch::Tensor position_bias_; // [heads, M, M] = 16 * sigmoid(cpb_mlp(log-spaced offsets))[index]
+  torch::Tensor scale_;         // [heads, 1, 1] = exp(min(logit_scale, ln 100))
+};
+TORCH_MODULE(SwinV2Attention);
+
+struct SwinV2BlockImpl : torch::nn::Module {
+  SwinV2BlockImpl(const StageGeometry &stage, int shift, double mlp_ratio, int cpb_hidden);
+  torch::Tensor attention_half(const torch::Tensor &x); // x + norm1(attn(x))
+  torch::Tensor mlp_half(const torch::Tensor &x);       // x + norm2(mlp(x))
+
+  int grid, window, shift;
+  torch::Tensor attn_mask;
+  SwinV2Attention attn{nullptr};
+  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  Mlp mlp{nullptr};
+};
+TORCH_MODULE(SwinV2Block);
+
+struct SwinV2StageImpl : torch::nn::Module {
+  SwinV2StageImpl(const StageGeometry &stage, double mlp_ratio, int cpb_hidden);
+  torch::Tensor merge(const torch::Tensor &x); // reduction then norm
+
+  StageGeometry geometry;
+  torch::nn::ModuleList blocks;
+  std::vector<SwinV2Block> block_list;
+  torch::nn::Linear reduction{nullptr};
+  torch::nn::LayerNorm merge_norm{nullptr};
+};
+TORCH_MODULE(SwinV2Stage);
+
+struct SwinV2Impl : torch::nn::Module {
+  explicit SwinV2Impl(const SwinConfig &config);
+  // [S, 3, H, W] normalised frames -> [S, N, C] tokens after patch embedding.
+  torch::Tensor embed(const torch::Tensor &frames);
+  void prepare();
+
+  torch::nn::Conv2d patch_proj{nullptr};
+  torch::nn::LayerNorm patch_norm{nullptr}, norm{nullptr};
+  std::vector<SwinV2Stage> stages;
+};
+TORCH_MODULE(SwinV2);
+
+} // namespace dgsct

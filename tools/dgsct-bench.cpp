@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Benchmark: median per-segment encoder and head times of a preset with random weights, against
+// the GFLOP/s of plain matmuls in the same dtype measured in the same run.
+#include "cli.h"
+#include "dgsct/flops.h"
+#include "dgsct/model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+
+static const char *kUsage =
+    "usage: dgsct-bench [--preset NAME|FILE] [--precisions fp32,bf16] [--iterations N] [--batch N]\n"
+    "                   [--device DEV] [--threads N]\n"
+    "Random weights. Prints per precision the median encoder time per segment (batch of --batch\n"
+    "segments in one forward), the head time per window, the encoder's GMAC per segment and the\n"
+    "achieved GFLOP/s, and the GFLOP/s of matmuls of the model's dominant shape and of a large\n"
+    "square one, so the ratio to this machine's limit is printed. Defaults: ave-paper, fp32,bf16,\n"
+    "3 iterations (after one warm-up), batch 1, all cores.\n";
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+template <typename F> double median_seconds(int iterations, F &&f) {
+  f(); // warm-up
+  std::vector<double> times;
+  for (int i = 0; i < iterations; ++i) {
+    const auto start = Clock::now();
+    f();
+    times.push_back(std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  return median(times);
+}
+
+void synchronize(const torch::Device &device) {
+  if (device.is_cuda())
+    torch::cuda::synchronize(device.index() < 0 ? 0 : device.index());
+}
+
+// GFLOP/s of [m, k] @ [k, n] in `dtype`.
+double matmul_gflops(int64_t m, int64_t k, int64_t n, torch::ScalarType dtype, const torch::Device &device, int iterations) {
+  auto opts = torch::TensorOptions().dtype(dtype).device(device);
+  auto a = torch::randn({m, k}, opts), b = torch::randn({k, n}, opts);
+  const int reps = std::max<int64_t>(1, static_cast<int64_t>(2e9 / (2.0 * m * k * n)));
+  const double seconds = median_seconds(iterations, [&] {
+    for (int r = 0; r < reps; ++r)
+      torch::matmul(a, b);
+    synchronize(device);
+  });
+  return 2.0 * m * k * n * reps / seconds / 1e9;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  dgsct::cli::Args args(argc, argv, {"preset", "precisions", "iterations", "batch", "device", "threads"}, {}, kUsage);
+  try {
+    const auto config = dgsct::ModelConfig::preset(args.get("preset", "ave-paper"));
+    const int iterations = std::stoi(args.get("iterations", "3"));
+    const int batch = std::stoi(args.get("batch", "1"));
+    if (args.has("threads"))
+      torch::set_num_threads(std::stoi(args.get("threads")));
+    const auto macs = dgsct::encoder_macs(config);
+    std::printf("preset %s: encoder %.2f GMAC per segment (swin %.2f, htsat %.2f, front end %.2f, adapters %.2f)\n",
+                config.name.c_str(), macs.total() / 1e9, macs.swin / 1e9, macs.htsat / 1e9, macs.frontend / 1e9,
+                macs.adapters / 1e9);
+    std::printf("threads %d, batch %d, %d iterations (median)\n\n", torch::get_num_threads(), batch, iterations);
+    std::printf("%-9s %14s %12s %12s %14s %10s %14s %10s\n", "precision", "encoder ms/seg", "head ms/win", "GFLOP/s",
+                "matmul GFLOP/s", "ratio", "square GFLOP/s", "ratio");
+
+    const auto vis = config.swin.stages();
+    const auto &dominant = vis[2]; // the deep stage: tokens x dim x 4 dim (MLP)
+    std::stringstream list(args.get("precisions", "fp32,bf16"));
+    for (std::string name; std::getline(list, name, ',');) {
+      dgsct::ModelOptions options{args.get("device", "cpu"), dgsct::parse_precision(name)};
+      auto model = dgsct::Model::random(config, options);
+      const torch::Device device = model->device();
+      torch::manual_seed(1);
+      auto frames = torch::randint(0, 256, {batch, config.video.size, config.video.size, 3}, torch::kUInt8);
+      auto audio = torch::randn({batch, config.audio.segment_samples}) * 0.1;
+      std::vector<dgsct::SegmentFeatures> window;
+      const double encode_s = median_seconds(iterations, [&] {
+        window = model->encode(frames, audio);
+        synchronize(device);
+      });
+      while (static_cast<int>(window.size()) < config.segments)
+        window.push_back(window.front());
+      window.resize(config.segments);
+      const double head_s = median_seconds(iterations, [&] { model->head(window); });
+
+      const auto dtype = name == "bf16" ? torch::kBFloat16 : name == "fp16" ? torch::kFloat16 : torch::kFloat32;
+      const int64_t tokens = static_cast<int64_t>(dominant.grid) * dominant.grid * batch;
+      const double mm = matmul_gflops(tokens, dominant.dim, 4 * dominant.dim, dtype, device, iterations);
+      const double square = matmul_gflops(2048, 2048, 2048, dtype, device, iterations);
+      const double achieved = 2.0 * macs.total() * batch / encode_s / 1e9;
+      std::printf("%-9s %14.1f %12.2f %12.1f %14.1f %10.2f %14.1f %10.2f\n", name.c_str(), encode_s * 1e3 / batch,
+                  head_s * 1e3, achieved, mm, achieved / mm, square, achieved / square);
+    }
+    return 0;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+}

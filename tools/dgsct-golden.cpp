@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Golden checker: runs the model on a reference clip and compares every tap with the reference.
+#include "cli.h"
+#include "dgsct/golden.h"
+#include "dgsct/model.h"
+
+#include <cstdio>
+
+static const char *kUsage =
+    "usage: dgsct-golden --preset NAME|FILE --weights FILE --input FILE --taps FILE\n"
+    "                    [--tolerances FILE] [--labels FILE] [--precision fp32|bf16|fp16] [--device DEV]\n"
+    "                    [--uniform-budget X] [--quiet]\n"
+    "Runs the model on the reference clip, prints for every tap the worst |ours - ref| / max|ref|\n"
+    "against its budget (tolerances.json; 1e-4 where none is given) and the decoded labels. Exits 1\n"
+    "when a tap is over budget, missing, or a decoded output differs. --uniform-budget replaces every\n"
+    "float budget (e.g. 2e-2 for bf16).\n";
+
+int main(int argc, char **argv) {
+  dgsct::cli::Args args(argc, argv,
+                        {"preset", "weights", "input", "taps", "tolerances", "labels", "precision", "device", "uniform-budget"},
+                        {"quiet"}, kUsage);
+  try {
+    const auto config = dgsct::ModelConfig::preset(args.require("preset"));
+    dgsct::ModelOptions options{args.get("device", "cpu"), dgsct::parse_precision(args.get("precision", "fp32"))};
+    std::vector<std::string> labels;
+    if (args.has("labels"))
+      labels = dgsct::Model::read_labels(args.get("labels"));
+    auto model = dgsct::Model::from_weights(config, args.require("weights"), labels, options);
+    auto [frames, audio] = dgsct::read_clip(args.require("input"));
+
+    dgsct::Taps taps;
+    auto result = model->run_clip(frames, audio, &taps);
+    auto reference = dgsct::SafetensorsFile::open(args.require("taps"));
+    const double uniform = std::stod(args.get("uniform-budget", "0"));
+    auto report = dgsct::compare_taps(taps.values(), *reference, dgsct::read_budgets(args.get("tolerances")), 1e-4, uniform);
+
+    double worst_ratio = 0;
+    std::string worst;
+    int skipped = 0;
+    for (const auto &tap : report.taps) {
+      if (!tap.skipped.empty()) {
+        ++skipped;
+        std::printf("SKIP    %-45s %s\n", tap.name.c_str(), tap.skipped.c_str());
+        continue;
+      }
+      if (tap.produced && !tap.exact && tap.error / tap.budget > worst_ratio) {
+        worst_ratio = tap.error / tap.budget;
+        worst = tap.name;
+      }
+      if (args.has("quiet") && tap.ok)
+        continue;
+      if (!tap.produced)
+        std::printf("MISSING %-45s (not produced)\n", tap.name.c_str());
+      else if (tap.exact)
+        std::printf("%-7s %-45s %g elements differ (exact)\n", tap.ok ? "ok" : "FAIL", tap.name.c_str(), tap.error);
+      else
+        std::printf("%-7s %-45s rel %.3e  budget %.1e\n", tap.ok ? "ok" : "FAIL", tap.name.c_str(), tap.error, tap.budget);
+    }
+    std::printf("\nmodel %s on %s, %s\n", config.name.c_str(), model->device().str().c_str(), dgsct::precision_name(model->precision()));
+    std::printf("decoded labels:");
+    for (int label : result.labels)
+      std::printf(" %d", label);
+    std::printf("  (event class %d: %s)\n", result.event_class, model->label_name(result.event_class).c_str());
+    std::printf("taps: %zu compared, %d failed, %d skipped; closest to its budget: %s at %.2f of budget\n", report.taps.size() - skipped,
+                report.failures, skipped, worst.c_str(), worst_ratio);
+    std::printf("%zu passed, %d failed, %d skipped\n", report.taps.size() - report.failures - skipped, report.failures, skipped);
+    return report.ok ? 0 : 1;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+}
