@@ -35,12 +35,12 @@ AdapterImpl::AdapterImpl(const AdapterConfig &config_, int own_tokens, int own_d
   down_sampler = register_module("down_sampler", grouped(own_dim, narrow));
   up_sampler = register_module("up_sampler", grouped(narrow, own_dim));
   if (config.batch_norm) {
-    bn1 = register_module("bn1", torch::nn::BatchNorm2d(narrow));
-    bn2 = register_module("bn2", torch::nn::BatchNorm2d(own_dim));
+    bn1 = register_module("bn1", BatchNorm2d(narrow));
+    bn2 = register_module("bn2", BatchNorm2d(own_dim));
   }
   if (config.ln_before)
-    ln_before = register_module("ln_before", layer_norm(own_dim));
-  ln_post = register_module("ln_post", layer_norm(own_dim));
+    ln_before = register_module("ln_before", LayerNorm(own_dim));
+  ln_post = register_module("ln_post", LayerNorm(own_dim));
 }
 
 torch::Tensor AdapterImpl::resample_other(const torch::Tensor &other, Taps *taps, const std::string &tap) {

@@ -29,8 +29,8 @@ struct AdapterImpl : torch::nn::Module {
   torch::nn::Linear fc{nullptr}, fc_affine_audio_1{nullptr}, fc_affine_video_1{nullptr}, fc_affine_bottleneck{nullptr},
       fc_affine_video_2{nullptr}, fc_affine_audio_2{nullptr}, fc_affine_v_s_att{nullptr}, fc_affine_v_c_att{nullptr};
   torch::nn::Conv2d down_sampler{nullptr}, up_sampler{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
-  torch::nn::LayerNorm ln_before{nullptr}, ln_post{nullptr};
+  BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  LayerNorm ln_before{nullptr}, ln_post{nullptr};
 
 private:
   torch::Tensor resample_other(const torch::Tensor &other, Taps *taps, const std::string &tap);

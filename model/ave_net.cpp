@@ -3,6 +3,7 @@
 
 #include "weights.h"
 
+#include <ATen/autocast_mode.h>
 #include <cstdio>
 
 namespace dgsct {
@@ -13,6 +14,34 @@ std::string two_digits(int i) {
   std::snprintf(buf, sizeof buf, "%02d", i);
   return buf;
 }
+
+// Enables autocast to `dtype` on `device` for this thread while alive; a no-op for fp32.
+class AutocastScope {
+public:
+  AutocastScope(const torch::Device &device, torch::ScalarType dtype) : active_(dtype != torch::kFloat32), cuda_(device.is_cuda()) {
+    if (!active_)
+      return;
+    if (cuda_) {
+      at::autocast::set_autocast_gpu_dtype(dtype);
+      at::autocast::set_enabled(true);
+    } else {
+      at::autocast::set_autocast_cpu_dtype(dtype);
+      at::autocast::set_cpu_enabled(true);
+    }
+  }
+  ~AutocastScope() {
+    if (!active_)
+      return;
+    if (cuda_)
+      at::autocast::set_enabled(false);
+    else
+      at::autocast::set_cpu_enabled(false);
+    at::autocast::clear_cache();
+  }
+
+private:
+  bool active_, cuda_;
+};
 
 } // namespace
 
@@ -52,16 +81,22 @@ void AveNetImpl::prepare() {
 
 void AveNetImpl::place(torch::Device device, torch::ScalarType dtype) {
   place_state(*this, device, torch::kFloat32);
+  // Mixed precision: the weights of the encoders' linear and convolution layers are stored in the
+  // reduced dtype and the encoder runs under autocast, so matrix products take reduced-precision
+  // inputs while norms, softmaxes, the residual streams and the log-mel front end stay fp32.
   if (dtype != torch::kFloat32) {
-    place_state(*swin, device, dtype);
-    place_state(*htsat, device, dtype);
+    torch::NoGradGuard no_grad;
+    std::vector<torch::nn::Module *> parts{swin.get(), htsat.get()};
     for (auto *list : {&audio_p1, &vis_p1, &audio_p2, &vis_p2})
       for (auto &adapter : *list)
-        place_state(*adapter, device, dtype);
-    // The STFT sees raw samples and its power spans many decades: keep the front end in fp32.
-    for (auto *t : {&htsat->stft_real, &htsat->stft_imag, &htsat->mel_filters})
-      t->set_data(t->to(torch::kFloat32));
-    place_state(*htsat->bn0, device, torch::kFloat32);
+        parts.push_back(adapter.get());
+    for (auto *part : parts)
+      for (auto &kv : state_dict(*part)) {
+        // Matrices only; cpb_mlp runs once at load time, the STFT kernels belong to the fp32 front end.
+        const bool matrix = kv.second.dim() >= 2 && kv.first.size() > 7 && kv.first.compare(kv.first.size() - 7, 7, ".weight") == 0;
+        if (matrix && kv.first.find("cpb_mlp") == std::string::npos && kv.first.find("spectrogram_extractor") == std::string::npos)
+          kv.second.set_data(kv.second.to(dtype));
+      }
   }
   encoder_dtype = dtype;
   mean_ = mean_.to(device);
@@ -83,11 +118,12 @@ EncodedSegments AveNetImpl::encode(const torch::Tensor &frames, const torch::Ten
   auto frames_norm = preprocess_frames(frames);
   if (taps)
     taps->put("video.frames_norm", frames_norm);
-  auto f_v = swin->embed(frames_norm.to(encoder_dtype));
+  auto image = htsat->spectrogram_image(audio_in.to(mean_.device()), taps);
+  AutocastScope autocast(mean_.device(), encoder_dtype);
+  auto f_v = swin->embed(frames_norm);
   if (taps)
     taps->put("video.patch_embed", f_v);
-  auto image = htsat->spectrogram_image(audio_in.to(mean_.device()), taps);
-  auto f_a = htsat->embed(image.to(encoder_dtype));
+  auto f_a = htsat->embed(image);
   if (taps)
     taps->put("audio.patch_embed", f_a);
 

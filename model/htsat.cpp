@@ -31,9 +31,9 @@ HtsatBlockImpl::HtsatBlockImpl(const StageGeometry &stage, int shift_, double ml
     : grid(stage.grid), window(stage.window), shift(shift_) {
   if (shift > 0)
     attn_mask = register_buffer("attn_mask", shifted_window_mask(grid, window, shift));
-  norm1 = register_module("norm1", layer_norm(stage.dim));
+  norm1 = register_module("norm1", LayerNorm(stage.dim));
   attn = register_module("attn", HtsatAttention(stage.dim, stage.heads, window));
-  norm2 = register_module("norm2", layer_norm(stage.dim));
+  norm2 = register_module("norm2", LayerNorm(stage.dim));
   mlp = register_module("mlp", Mlp(stage.dim, static_cast<int64_t>(stage.dim * mlp_ratio)));
 }
 
@@ -54,7 +54,7 @@ HtsatStageImpl::HtsatStageImpl(const StageGeometry &stage, double mlp_ratio) : g
   }
   if (stage.merge_after) {
     reduction = torch::nn::Linear(torch::nn::LinearOptions(4 * stage.dim, 2 * stage.dim).bias(false));
-    merge_norm = layer_norm(4 * stage.dim);
+    merge_norm = LayerNorm(4 * stage.dim);
     register_path(*this, "downsample.reduction.weight", reduction->weight);
     register_path(*this, "downsample.norm.weight", merge_norm->weight);
     register_path(*this, "downsample.norm.bias", merge_norm->bias);
@@ -69,9 +69,9 @@ HtsatImpl::HtsatImpl(const HtsatConfig &config_, const AudioInput &audio_) : con
   stft_real = register_path(*this, "spectrogram_extractor.stft.conv_real.weight", torch::zeros({bins, 1, config.n_fft}));
   stft_imag = register_path(*this, "spectrogram_extractor.stft.conv_imag.weight", torch::zeros({bins, 1, config.n_fft}));
   mel_filters = register_path(*this, "logmel_extractor.melW", torch::zeros({bins, config.mel_bins}));
-  bn0 = register_module("bn0", torch::nn::BatchNorm2d(config.mel_bins));
+  bn0 = register_module("bn0", BatchNorm2d(config.mel_bins));
   patch_proj = torch::nn::Conv2d(torch::nn::Conv2dOptions(1, config.embed_dim, config.patch_size).stride(config.patch_size));
-  patch_norm = layer_norm(config.embed_dim);
+  patch_norm = LayerNorm(config.embed_dim);
   register_path(*this, "patch_embed.proj.weight", patch_proj->weight);
   register_path(*this, "patch_embed.proj.bias", patch_proj->bias);
   register_path(*this, "patch_embed.norm.weight", patch_norm->weight);
@@ -111,9 +111,8 @@ void HtsatImpl::prepare() {
 torch::Tensor HtsatImpl::spectrogram_image(const torch::Tensor &wave, Taps *taps) {
   namespace F = torch::nn::functional;
   const int64_t S = wave.size(0);
-  const auto dtype = stft_real.dtype();
   // Tile each segment, reflect-pad by n_fft/2, cut the frames that differ, and apply the DFT kernels.
-  auto tiled = wave.to(dtype).repeat({1, audio.tiles});
+  auto tiled = wave.to(stft_real.dtype()).repeat({1, audio.tiles});
   const int64_t pad = config.n_fft / 2;
   auto padded = F::pad(tiled.unsqueeze(1), F::PadFuncOptions({pad, pad}).mode(torch::kReflect)).squeeze(1);
   auto offsets = frame_starts_.unsqueeze(1) + torch::arange(config.n_fft, frame_starts_.options()).unsqueeze(0);

@@ -25,7 +25,7 @@ struct HtsatBlockImpl : torch::nn::Module {
 
   int grid, window, shift;
   torch::Tensor attn_mask;
-  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  LayerNorm norm1{nullptr}, norm2{nullptr};
   HtsatAttention attn{nullptr};
   Mlp mlp{nullptr};
 };
@@ -39,7 +39,7 @@ struct HtsatStageImpl : torch::nn::Module {
   torch::nn::ModuleList blocks;
   std::vector<HtsatBlock> block_list;
   torch::nn::Linear reduction{nullptr};
-  torch::nn::LayerNorm merge_norm{nullptr};
+  LayerNorm merge_norm{nullptr};
 };
 TORCH_MODULE(HtsatStage);
 
@@ -55,9 +55,9 @@ struct HtsatImpl : torch::nn::Module {
   HtsatConfig config;
   AudioInput audio;
   torch::Tensor stft_real, stft_imag, mel_filters;
-  torch::nn::BatchNorm2d bn0{nullptr};
+  BatchNorm2d bn0{nullptr};
   torch::nn::Conv2d patch_proj{nullptr};
-  torch::nn::LayerNorm patch_norm{nullptr};
+  LayerNorm patch_norm{nullptr};
   std::vector<HtsatStage> stages;
 
 private:

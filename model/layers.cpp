@@ -101,8 +101,26 @@ torch::Tensor MultiheadAttentionImpl::forward(const torch::Tensor &query, const 
   return out_proj(out);
 }
 
-torch::nn::LayerNorm layer_norm(int64_t dim) {
-  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(1e-5));
+LayerNormImpl::LayerNormImpl(int64_t dim_) : dim(dim_) {
+  weight = register_parameter("weight", torch::ones({dim}));
+  bias = register_parameter("bias", torch::zeros({dim}));
+}
+
+torch::Tensor LayerNormImpl::forward(const torch::Tensor &x) {
+  return torch::layer_norm(x.to(torch::kFloat32), {dim}, weight, bias, 1e-5);
+}
+
+BatchNorm2dImpl::BatchNorm2dImpl(int64_t channels) {
+  weight = register_parameter("weight", torch::ones({channels}));
+  bias = register_parameter("bias", torch::zeros({channels}));
+  running_mean = register_buffer("running_mean", torch::zeros({channels}));
+  running_var = register_buffer("running_var", torch::ones({channels}));
+  num_batches_tracked = register_buffer("num_batches_tracked", torch::zeros({}, torch::kLong));
+}
+
+torch::Tensor BatchNorm2dImpl::forward(const torch::Tensor &x) {
+  return torch::batch_norm(x.to(torch::kFloat32), weight, bias, running_mean, running_var, /*training=*/false, 0.0, 1e-5,
+                           /*cudnn_enabled=*/true);
 }
 
 } // namespace dgsct

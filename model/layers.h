@@ -59,6 +59,21 @@ struct MultiheadAttentionImpl : torch::nn::Module {
 };
 TORCH_MODULE(MultiheadAttention);
 
-torch::nn::LayerNorm layer_norm(int64_t dim);
+// LayerNorm and eval-mode BatchNorm2d that compute in fp32 whatever their input's dtype, so the
+// reduced-precision encoder keeps its normalisations (and the residual streams after them) in fp32.
+struct LayerNormImpl : torch::nn::Module {
+  explicit LayerNormImpl(int64_t dim);
+  torch::Tensor forward(const torch::Tensor &x);
+  int64_t dim;
+  torch::Tensor weight, bias;
+};
+TORCH_MODULE(LayerNorm);
+
+struct BatchNorm2dImpl : torch::nn::Module {
+  explicit BatchNorm2dImpl(int64_t channels);
+  torch::Tensor forward(const torch::Tensor &x); // [S, C, H, W]
+  torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
+};
+TORCH_MODULE(BatchNorm2d);
 
 } // namespace dgsct

@@ -6,6 +6,7 @@
 #include "weights.h"
 
 #include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 namespace dgsct {
@@ -58,6 +59,9 @@ const char *precision_name(Precision precision) {
 
 Model::Model(const ModelConfig &config, std::vector<std::string> labels, const ModelOptions &options)
     : config_(config), labels_(std::move(labels)), options_(options), device_(parse_device(options.device)) {
+  if (options.threads < 0)
+    throw std::runtime_error("threads must be >= 0");
+  torch::set_num_threads(options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
   if (options.precision == Precision::FP16 && !device_.is_cuda())
     throw std::runtime_error("precision fp16 needs a CUDA device (use bf16 on CPU)");
   if (!labels_.empty() && static_cast<int>(labels_.size()) != config_.classes)
@@ -92,7 +96,8 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelOptions &
     return it->second;
   };
   if (field("format") != kFormat)
-    throw FileError(path + ": unsupported model format '" + field("format") + "' (expected " + kFormat + ")");
+    throw FileError(path + ": not a dgsct model file (format '" + field("format") + "', expected " + kFormat +
+                    "; pack bare weights with dgsct-pack)");
   ModelConfig config = ModelConfig::parse(field("dgsct.config"), path + " [dgsct.config]");
   std::vector<std::string> labels;
   try {

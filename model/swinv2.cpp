@@ -56,9 +56,9 @@ SwinV2BlockImpl::SwinV2BlockImpl(const StageGeometry &stage, int shift_, double 
   if (shift > 0)
     attn_mask = register_buffer("attn_mask", shifted_window_mask(grid, window, shift));
   attn = register_module("attn", SwinV2Attention(stage.dim, stage.heads, window, cpb_hidden));
-  norm1 = register_module("norm1", layer_norm(stage.dim));
+  norm1 = register_module("norm1", LayerNorm(stage.dim));
   mlp = register_module("mlp", Mlp(stage.dim, static_cast<int64_t>(stage.dim * mlp_ratio)));
-  norm2 = register_module("norm2", layer_norm(stage.dim));
+  norm2 = register_module("norm2", LayerNorm(stage.dim));
 }
 
 torch::Tensor SwinV2BlockImpl::attention_half(const torch::Tensor &x) {
@@ -77,7 +77,7 @@ SwinV2StageImpl::SwinV2StageImpl(const StageGeometry &stage, double mlp_ratio, i
   }
   if (stage.merge_after) {
     reduction = torch::nn::Linear(torch::nn::LinearOptions(4 * stage.dim, 2 * stage.dim).bias(false));
-    merge_norm = layer_norm(2 * stage.dim);
+    merge_norm = LayerNorm(2 * stage.dim);
     register_path(*this, "downsample.reduction.weight", reduction->weight);
     register_path(*this, "downsample.norm.weight", merge_norm->weight);
     register_path(*this, "downsample.norm.bias", merge_norm->bias);
@@ -88,7 +88,7 @@ torch::Tensor SwinV2StageImpl::merge(const torch::Tensor &x) { return merge_norm
 
 SwinV2Impl::SwinV2Impl(const SwinConfig &config) {
   patch_proj = torch::nn::Conv2d(torch::nn::Conv2dOptions(config.in_chans, config.embed_dim, config.patch_size).stride(config.patch_size));
-  patch_norm = layer_norm(config.embed_dim);
+  patch_norm = LayerNorm(config.embed_dim);
   register_path(*this, "patch_embed.proj.weight", patch_proj->weight);
   register_path(*this, "patch_embed.proj.bias", patch_proj->bias);
   register_path(*this, "patch_embed.norm.weight", patch_norm->weight);
@@ -98,7 +98,7 @@ SwinV2Impl::SwinV2Impl(const SwinConfig &config) {
     stages.push_back(SwinV2Stage(stage, config.mlp_ratio, config.cpb_hidden));
     layers->push_back(stages.back());
   }
-  norm = register_module("norm", layer_norm(config.stages().back().dim * 1));
+  norm = register_module("norm", LayerNorm(config.stages().back().dim * 1));
 }
 
 torch::Tensor SwinV2Impl::embed(const torch::Tensor &frames) {

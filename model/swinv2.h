@@ -35,7 +35,7 @@ struct SwinV2BlockImpl : torch::nn::Module {
   int grid, window, shift;
   torch::Tensor attn_mask;
   SwinV2Attention attn{nullptr};
-  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  LayerNorm norm1{nullptr}, norm2{nullptr};
   Mlp mlp{nullptr};
 };
 TORCH_MODULE(SwinV2Block);
@@ -48,7 +48,7 @@ struct SwinV2StageImpl : torch::nn::Module {
   torch::nn::ModuleList blocks;
   std::vector<SwinV2Block> block_list;
   torch::nn::Linear reduction{nullptr};
-  torch::nn::LayerNorm merge_norm{nullptr};
+  LayerNorm merge_norm{nullptr};
 };
 TORCH_MODULE(SwinV2Stage);
 
@@ -59,7 +59,7 @@ struct SwinV2Impl : torch::nn::Module {
   void prepare();
 
   torch::nn::Conv2d patch_proj{nullptr};
-  torch::nn::LayerNorm patch_norm{nullptr}, norm{nullptr};
+  LayerNorm patch_norm{nullptr}, norm{nullptr};
   std::vector<SwinV2Stage> stages;
 };
 TORCH_MODULE(SwinV2);

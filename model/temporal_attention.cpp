@@ -7,8 +7,8 @@ EncoderLayerImpl::EncoderLayerImpl(int d_model, int heads, int feedforward) {
   self_attn = register_module("self_attn", MultiheadAttention(d_model, heads));
   linear1 = register_module("linear1", torch::nn::Linear(d_model, feedforward));
   linear2 = register_module("linear2", torch::nn::Linear(feedforward, d_model));
-  norm1 = register_module("norm1", layer_norm(d_model));
-  norm2 = register_module("norm2", layer_norm(d_model));
+  norm1 = register_module("norm1", LayerNorm(d_model));
+  norm2 = register_module("norm2", LayerNorm(d_model));
 }
 
 torch::Tensor EncoderLayerImpl::feed_forward(const torch::Tensor &x) { return norm2(x + linear2(torch::relu(linear1(x)))); }
@@ -19,8 +19,8 @@ DecoderLayerImpl::DecoderLayerImpl(int d_model, int heads, int feedforward) {
   multihead_attn = register_module("multihead_attn", MultiheadAttention(d_model, heads));
   linear1 = register_module("linear1", torch::nn::Linear(d_model, feedforward));
   linear2 = register_module("linear2", torch::nn::Linear(feedforward, d_model));
-  norm1 = register_module("norm1", layer_norm(d_model));
-  norm2 = register_module("norm2", layer_norm(d_model));
+  norm1 = register_module("norm1", LayerNorm(d_model));
+  norm2 = register_module("norm2", LayerNorm(d_model));
 }
 
 torch::Tensor DecoderLayerImpl::forward(const torch::Tensor &query, const torch::Tensor &memory) {

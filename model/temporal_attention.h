@@ -16,7 +16,7 @@ struct EncoderLayerImpl : torch::nn::Module {
   torch::Tensor feed_forward(const torch::Tensor &x);
   MultiheadAttention self_attn{nullptr};
   torch::nn::Linear linear1{nullptr}, linear2{nullptr};
-  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  LayerNorm norm1{nullptr}, norm2{nullptr};
 };
 TORCH_MODULE(EncoderLayer);
 
@@ -27,7 +27,7 @@ struct DecoderLayerImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor &query, const torch::Tensor &memory);
   MultiheadAttention multihead_attn{nullptr};
   torch::nn::Linear linear1{nullptr}, linear2{nullptr};
-  torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
+  LayerNorm norm1{nullptr}, norm2{nullptr};
 };
 TORCH_MODULE(DecoderLayer);
 

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <sstream>
+#include <thread>
 
 static const char *kUsage =
     "usage: dgsct-bench [--preset NAME|FILE] [--precisions fp32,bf16] [--iterations N] [--batch N]\n"
@@ -65,8 +66,7 @@ int main(int argc, char **argv) {
     const auto config = dgsct::ModelConfig::preset(args.get("preset", "ave-paper"));
     const int iterations = std::stoi(args.get("iterations", "3"));
     const int batch = std::stoi(args.get("batch", "1"));
-    if (args.has("threads"))
-      torch::set_num_threads(std::stoi(args.get("threads")));
+    torch::set_num_threads(args.has("threads") ? std::stoi(args.get("threads")) : static_cast<int>(std::thread::hardware_concurrency()));
     const auto macs = dgsct::encoder_macs(config);
     std::printf("preset %s: encoder %.2f GMAC per segment (swin %.2f, htsat %.2f, front end %.2f, adapters %.2f)\n",
                 config.name.c_str(), macs.total() / 1e9, macs.swin / 1e9, macs.htsat / 1e9, macs.frontend / 1e9,
@@ -79,7 +79,7 @@ int main(int argc, char **argv) {
     const auto &dominant = vis[2]; // the deep stage: tokens x dim x 4 dim (MLP)
     std::stringstream list(args.get("precisions", "fp32,bf16"));
     for (std::string name; std::getline(list, name, ',');) {
-      dgsct::ModelOptions options{args.get("device", "cpu"), dgsct::parse_precision(name)};
+      dgsct::ModelOptions options{args.get("device", "cpu"), dgsct::parse_precision(name), torch::get_num_threads()};
       auto model = dgsct::Model::random(config, options);
       const torch::Device device = model->device();
       torch::manual_seed(1);

@@ -34,6 +34,8 @@ const char *precision_name(Precision precision);
 struct ModelOptions {
   std::string device = "cpu"; // "cpu", "cuda", "cuda:N"
   Precision precision = Precision::FP32;
+  // CPU threads for LibTorch's intra-op pool (process-wide); 0 = one per hardware thread.
+  int threads = 0;
 };
 
 // Everything the head needs from one segment: the pooled visual and audio vectors (fp32).

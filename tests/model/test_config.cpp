@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Presets: derived geometry against the reference configs, and the ave-paper key list.
+#include "ave_net.h"
+#include "dgsct/flops.h"
+#include "support.h"
+#include "weights.h"
+
+#include <fstream>
+#include <gtest/gtest.h>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+using dgsct::ModelConfig;
+using dgsct::test::reference;
+
+namespace {
+
+nlohmann::json read_json(const std::string &path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in.good()) << path;
+  return nlohmann::json::parse(in);
+}
+
+void expect_stages(const std::vector<dgsct::StageGeometry> &ours, const nlohmann::json &ref, const std::string &what) {
+  ASSERT_EQ(ours.size(), ref.size()) << what;
+  for (size_t s = 0; s < ours.size(); ++s) {
+    const auto &r = ref[s];
+    SCOPED_TRACE(what + " stage " + std::to_string(s));
+    EXPECT_EQ(ours[s].dim, r["dim"].get<int>());
+    EXPECT_EQ(ours[s].grid, r["resolution"][0].get<int>());
+    EXPECT_EQ(ours[s].depth, r["depth"].get<int>());
+    EXPECT_EQ(ours[s].heads, r["heads"].get<int>());
+    EXPECT_EQ(ours[s].window, r["window"][0].get<int>());
+    EXPECT_EQ(ours[s].shift, r["shift_odd_blocks"][0].get<int>());
+    EXPECT_EQ(ours[s].merge_after, r["downsample_after"].get<bool>());
+  }
+}
+
+void expect_matches_reference(const ModelConfig &config, const std::string &folder) {
+  const auto ref = read_json(reference(folder) + "/config.json");
+  expect_stages(config.swin.stages(), ref["swin"]["stages"], folder + " swin");
+  expect_stages(config.htsat.stages(), ref["htsat"]["stages"], folder + " htsat");
+  const auto slots = config.slots();
+  const auto &ref_slots = ref["adapter"]["slots"];
+  ASSERT_EQ(slots.size(), ref_slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) {
+    EXPECT_EQ(slots[i].stage, ref_slots[i]["stage"].get<int>()) << "slot " << i;
+    EXPECT_EQ(slots[i].swin_block, ref_slots[i]["swin_block"].get<int>()) << "slot " << i;
+    EXPECT_EQ(slots[i].htsat_block, ref_slots[i]["htsat_block"].get<int>()) << "slot " << i;
+  }
+  EXPECT_EQ(config.audio.segment_samples * config.audio.tiles, ref["audio_preprocess"]["samples_after_tiling"].get<int>());
+  EXPECT_EQ(config.htsat.frames(config.audio.segment_samples * config.audio.tiles), ref["htsat"]["num_frames"].get<int>());
+  EXPECT_EQ(config.htsat.freq_ratio(), ref["htsat"]["freq_ratio"].get<int>());
+  EXPECT_EQ(config.classes, ref["num_classes"].get<int>());
+  EXPECT_EQ(config.adapter.tokens, ref["adapter"]["num_tokens"].get<int>());
+  EXPECT_EQ(config.temporal.d_model, ref["temporal_attention"]["d_model"].get<int>());
+}
+
+} // namespace
+
+TEST(Presets, SmallGeometryMatchesTheReference) { expect_matches_reference(ModelConfig::preset("ave-small"), "ave-small"); }
+
+TEST(Presets, PaperGeometryMatchesTheReference) { expect_matches_reference(ModelConfig::preset("ave-paper"), "ave-full"); }
+
+TEST(Presets, PaperModelHasExactlyTheOfficialKeys) {
+  const auto config = ModelConfig::preset("ave-paper");
+  std::map<std::string, std::pair<std::string, std::string>> ours;
+  const auto shape_text = [](const std::vector<int64_t> &shape) {
+    std::string s;
+    for (size_t i = 0; i < shape.size(); ++i)
+      s += (i ? "," : "") + std::to_string(shape[i]);
+    return s;
+  };
+  {
+    dgsct::AveNetImpl net(config);
+    for (const auto &kv : dgsct::state_dict(net))
+      ours[kv.first] = {shape_text(kv.second.sizes().vec()), dgsct::dtype_name(dgsct::dtype_of(kv.second.scalar_type()))};
+  }
+  for (const auto &spec : dgsct::unused_keys(config)) {
+    EXPECT_FALSE(ours.count(spec.name)) << "unused key also in the module: " << spec.name;
+    ours[spec.name] = {shape_text(spec.shape), dgsct::dtype_name(spec.dtype)};
+  }
+  std::ifstream in(reference("ave-full") + "/keys.tsv");
+  ASSERT_TRUE(in.good());
+  size_t count = 0;
+  for (std::string line; std::getline(in, line);) {
+    std::stringstream ss(line);
+    std::string name, shape, dtype;
+    std::getline(ss, name, '\t');
+    std::getline(ss, shape, '\t');
+    std::getline(ss, dtype, '\t');
+    ++count;
+    auto it = ours.find(name);
+    if (it == ours.end()) {
+      ADD_FAILURE() << "official key missing: " << name;
+      continue;
+    }
+    EXPECT_EQ(it->second.first, shape) << name;
+    EXPECT_EQ(it->second.second, dtype) << name;
+    ours.erase(it);
+  }
+  EXPECT_EQ(count, 2646u);
+  for (const auto &kv : ours)
+    ADD_FAILURE() << "key not in the official model: " << kv.first;
+}
+
+TEST(Presets, PaperEncoderCostMatchesTheSpec) {
+  // Spec 10.2: Swin 25.97 GMAC, HTS-AT without front end 6.99 - 1.09 + patch embed, adapters 2 x (6.143 + 4.586).
+  const auto macs = dgsct::encoder_macs(ModelConfig::preset("ave-paper"));
+  EXPECT_NEAR(macs.swin / 1e9, 25.96, 0.05);
+  EXPECT_NEAR(macs.adapters / 1e9, 2 * (6.143 + 4.586), 0.05);
+  EXPECT_LT(macs.frontend / 1e9, 0.2); // periodic STFT: ~0.11 G instead of 1.05 G
+}
+
+TEST(Presets, ErrorsNameTheSourceAndField) {
+  try {
+    ModelConfig::parse(R"({"name": "x", "task": "ave"})", "inline.json");
+    FAIL();
+  } catch (const std::runtime_error &e) {
+    EXPECT_EQ(std::string(e.what()), "inline.json: missing field 'segments'");
+  }
+  try {
+    ModelConfig::preset("no-such-preset");
+    FAIL();
+  } catch (const std::runtime_error &e) {
+    EXPECT_NE(std::string(e.what()).find("preset 'no-such-preset' not found"), std::string::npos);
+  }
+}
