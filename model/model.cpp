@@ -37,6 +37,15 @@ torch::ScalarType compute_dtype(Precision precision) {
   }
 }
 
+// Debian's LibTorch hands fp32 matrix products to OpenBLAS, which runs its own threads: a LibTorch
+// thread pool on top oversubscribes the cores (ave-paper on 2 cores: 1.6 s per segment with one
+// LibTorch thread, 4.8 s with two). bf16 products run in oneDNN on LibTorch's pool, which then
+// should use every core (0.52 s with two threads, 0.79 s with one). See docs/performance.md.
+int default_threads(Precision precision) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return precision == Precision::FP32 ? 1 : cores;
+}
+
 } // namespace
 
 Precision parse_precision(const std::string &name) {
@@ -61,7 +70,7 @@ Model::Model(const ModelConfig &config, std::vector<std::string> labels, const M
     : config_(config), labels_(std::move(labels)), options_(options), device_(parse_device(options.device)) {
   if (options.threads < 0)
     throw std::runtime_error("threads must be >= 0");
-  torch::set_num_threads(options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(options.threads > 0 ? options.threads : default_threads(options.precision));
   if (options.precision == Precision::FP16 && !device_.is_cuda())
     throw std::runtime_error("precision fp16 needs a CUDA device (use bf16 on CPU)");
   if (!labels_.empty() && static_cast<int>(labels_.size()) != config_.classes)

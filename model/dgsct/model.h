@@ -34,7 +34,8 @@ const char *precision_name(Precision precision);
 struct ModelOptions {
   std::string device = "cpu"; // "cpu", "cuda", "cuda:N"
   Precision precision = Precision::FP32;
-  // CPU threads for LibTorch's intra-op pool (process-wide); 0 = one per hardware thread.
+  // CPU threads for LibTorch's intra-op pool (process-wide). 0 = by precision: 1 for fp32 (its
+  // matrix products run on OpenBLAS's own threads), one per hardware thread otherwise.
   int threads = 0;
 };
 
