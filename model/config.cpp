@@ -182,7 +182,9 @@ std::vector<std::string> preset_search_path() {
 }
 
 ModelConfig ModelConfig::preset(const std::string &name_or_path) {
-  if (name_or_path.find('/') != std::string::npos || name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".json")
+  const bool is_path = name_or_path.find('/') != std::string::npos ||
+                       (name_or_path.size() > 5 && name_or_path.compare(name_or_path.size() - 5, 5, ".json") == 0);
+  if (is_path)
     return from_file(name_or_path);
   std::string searched;
   for (const auto &dir : preset_search_path()) {

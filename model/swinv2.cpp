@@ -98,7 +98,7 @@ SwinV2Impl::SwinV2Impl(const SwinConfig &config) {
     stages.push_back(SwinV2Stage(stage, config.mlp_ratio, config.cpb_hidden));
     layers->push_back(stages.back());
   }
-  norm = register_module("norm", LayerNorm(config.stages().back().dim * 1));
+  norm = register_module("norm", LayerNorm(config.stages().back().dim));
 }
 
 torch::Tensor SwinV2Impl::embed(const torch::Tensor &frames) {
