@@ -7,7 +7,7 @@
 #include <cstdio>
 
 static const char *kUsage =
-    "usage: dgsct-golden --preset NAME|FILE --weights FILE --input FILE --taps FILE\n"
+    "usage: dgsct-golden (--model FILE | --preset NAME|FILE --weights FILE) --input FILE --taps FILE\n"
     "                    [--tolerances FILE] [--labels FILE] [--precision fp32|bf16|fp16] [--device DEV]\n"
     "                    [--uniform-budget X] [--quiet]\n"
     "Runs the model on the reference clip, prints for every tap the worst |ours - ref| / max|ref|\n"
@@ -17,15 +17,20 @@ static const char *kUsage =
 
 int main(int argc, char **argv) {
   dgsct::cli::Args args(argc, argv,
-                        {"preset", "weights", "input", "taps", "tolerances", "labels", "precision", "device", "uniform-budget"},
+                        {"model", "preset", "weights", "input", "taps", "tolerances", "labels", "precision", "device", "uniform-budget"},
                         {"quiet"}, kUsage);
   try {
-    const auto config = dgsct::ModelConfig::preset(args.require("preset"));
     dgsct::ModelOptions options{args.get("device", "cpu"), dgsct::parse_precision(args.get("precision", "fp32"))};
-    std::vector<std::string> labels;
-    if (args.has("labels"))
-      labels = dgsct::Model::read_labels(args.get("labels"));
-    auto model = dgsct::Model::from_weights(config, args.require("weights"), labels, options);
+    std::unique_ptr<dgsct::Model> model;
+    if (args.has("model")) {
+      model = dgsct::Model::load(args.get("model"), options);
+    } else {
+      std::vector<std::string> labels;
+      if (args.has("labels"))
+        labels = dgsct::Model::read_labels(args.get("labels"));
+      model = dgsct::Model::from_weights(dgsct::ModelConfig::preset(args.require("preset")), args.require("weights"), labels, options);
+    }
+    const auto &config = model->config();
     auto [frames, audio] = dgsct::read_clip(args.require("input"));
 
     dgsct::Taps taps;
