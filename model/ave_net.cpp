@@ -120,10 +120,10 @@ EncodedSegments AveNetImpl::encode(const torch::Tensor &frames, const torch::Ten
     taps->put("video.frames_norm", frames_norm);
   auto image = htsat->spectrogram_image(audio_in.to(mean_.device()), taps);
   AutocastScope autocast(mean_.device(), encoder_dtype);
-  auto f_v = swin->embed(frames_norm);
+  auto f_v = swin->patch_embed(frames_norm);
   if (taps)
     taps->put("video.patch_embed", f_v);
-  auto f_a = htsat->embed(image);
+  auto f_a = htsat->patch_embed(image);
   if (taps)
     taps->put("audio.patch_embed", f_a);
 
@@ -175,8 +175,8 @@ EncodedSegments AveNetImpl::encode(const torch::Tensor &frames, const torch::Ten
       }
     }
     if (vis_stage->geometry.merge_after) {
-      f_v = vis_stage->merge(f_v);
-      f_a = aud_stage->merge(f_a);
+      f_v = vis_stage->downsample(f_v);
+      f_a = aud_stage->downsample(f_a);
       if (taps) {
         taps->put("stage" + std::to_string(s) + ".v_downsample", f_v);
         taps->put("stage" + std::to_string(s) + ".a_downsample", f_a);

@@ -52,16 +52,10 @@ HtsatStageImpl::HtsatStageImpl(const StageGeometry &stage, double mlp_ratio) : g
     block_list.push_back(HtsatBlock(stage, b % 2 ? stage.shift : 0, mlp_ratio));
     blocks->push_back(block_list.back());
   }
-  if (stage.merge_after) {
-    reduction = torch::nn::Linear(torch::nn::LinearOptions(4 * stage.dim, 2 * stage.dim).bias(false));
-    merge_norm = LayerNorm(4 * stage.dim);
-    register_path(*this, "downsample.reduction.weight", reduction->weight);
-    register_path(*this, "downsample.norm.weight", merge_norm->weight);
-    register_path(*this, "downsample.norm.bias", merge_norm->bias);
-  }
+  if (stage.merge_after)
+    downsample = register_module("downsample", PatchMerging(stage.dim, stage.grid, /*norm_first=*/true));
 }
 
-torch::Tensor HtsatStageImpl::merge(const torch::Tensor &x) { return reduction(merge_norm(gather_2x2(x, geometry.grid))); }
 
 HtsatImpl::HtsatImpl(const HtsatConfig &config_, const AudioInput &audio_) : config(config_), audio(audio_) {
   const int bins = config.n_fft / 2 + 1;
@@ -70,12 +64,7 @@ HtsatImpl::HtsatImpl(const HtsatConfig &config_, const AudioInput &audio_) : con
   stft_imag = register_path(*this, "spectrogram_extractor.stft.conv_imag.weight", torch::zeros({bins, 1, config.n_fft}));
   mel_filters = register_path(*this, "logmel_extractor.melW", torch::zeros({bins, config.mel_bins}));
   bn0 = register_module("bn0", BatchNorm2d(config.mel_bins));
-  patch_proj = torch::nn::Conv2d(torch::nn::Conv2dOptions(1, config.embed_dim, config.patch_size).stride(config.patch_size));
-  patch_norm = LayerNorm(config.embed_dim);
-  register_path(*this, "patch_embed.proj.weight", patch_proj->weight);
-  register_path(*this, "patch_embed.proj.bias", patch_proj->bias);
-  register_path(*this, "patch_embed.norm.weight", patch_norm->weight);
-  register_path(*this, "patch_embed.norm.bias", patch_norm->bias);
+  patch_embed = register_module("patch_embed", PatchEmbed(1, config.embed_dim, config.patch_size));
   auto layers = register_module("layers", torch::nn::ModuleList());
   for (const auto &stage : config.stages()) {
     stages.push_back(HtsatStage(stage, config.mlp_ratio));
@@ -135,8 +124,5 @@ torch::Tensor HtsatImpl::spectrogram_image(const torch::Tensor &wave, Taps *taps
   return x;
 }
 
-torch::Tensor HtsatImpl::embed(const torch::Tensor &image) {
-  return patch_norm(patch_proj(image).flatten(2).transpose(1, 2));
-}
 
 } // namespace dgsct

@@ -33,13 +33,11 @@ TORCH_MODULE(HtsatBlock);
 
 struct HtsatStageImpl : torch::nn::Module {
   HtsatStageImpl(const StageGeometry &stage, double mlp_ratio);
-  torch::Tensor merge(const torch::Tensor &x); // norm then reduction
 
   StageGeometry geometry;
   torch::nn::ModuleList blocks;
   std::vector<HtsatBlock> block_list;
-  torch::nn::Linear reduction{nullptr};
-  LayerNorm merge_norm{nullptr};
+  PatchMerging downsample{nullptr}; // when merge_after
 };
 TORCH_MODULE(HtsatStage);
 
@@ -48,16 +46,13 @@ struct HtsatImpl : torch::nn::Module {
   // [S, segment_samples] mono audio -> [S, 1, spec, spec] log-mel image (tiled, STFT, mel, dB,
   // bn0, time stretch, fold).
   torch::Tensor spectrogram_image(const torch::Tensor &audio, Taps *taps = nullptr);
-  // [S, 1, spec, spec] -> [S, N, C] tokens after patch embedding.
-  torch::Tensor embed(const torch::Tensor &image);
   void prepare();
 
   HtsatConfig config;
   AudioInput audio;
   torch::Tensor stft_real, stft_imag, mel_filters;
   BatchNorm2d bn0{nullptr};
-  torch::nn::Conv2d patch_proj{nullptr};
-  LayerNorm patch_norm{nullptr};
+  PatchEmbed patch_embed{nullptr};
   std::vector<HtsatStage> stages;
 
 private:

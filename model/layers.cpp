@@ -72,6 +72,23 @@ torch::Tensor gather_2x2(const torch::Tensor &x, int grid) {
   return torch::cat({x0, x1, x2, x3}, -1).view({S, -1, 4 * C});
 }
 
+PatchEmbedImpl::PatchEmbedImpl(int64_t in_chans, int64_t dim, int64_t patch) {
+  proj = register_module("proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_chans, dim, patch).stride(patch)));
+  norm = register_module("norm", LayerNorm(dim));
+}
+
+torch::Tensor PatchEmbedImpl::forward(const torch::Tensor &image) { return norm(proj(image).flatten(2).transpose(1, 2)); }
+
+PatchMergingImpl::PatchMergingImpl(int64_t dim, int grid_, bool norm_first_) : grid(grid_), norm_first(norm_first_) {
+  reduction = register_module("reduction", torch::nn::Linear(torch::nn::LinearOptions(4 * dim, 2 * dim).bias(false)));
+  norm = register_module("norm", LayerNorm(norm_first ? 4 * dim : 2 * dim));
+}
+
+torch::Tensor PatchMergingImpl::forward(const torch::Tensor &x) {
+  auto gathered = gather_2x2(x, grid);
+  return norm_first ? reduction(norm(gathered)) : norm(reduction(gathered));
+}
+
 MlpImpl::MlpImpl(int64_t dim, int64_t hidden) {
   fc1 = register_module("fc1", torch::nn::Linear(dim, hidden));
   fc2 = register_module("fc2", torch::nn::Linear(hidden, dim));

@@ -40,6 +40,44 @@ torch::Tensor shifted_window_attention(const torch::Tensor &x, int grid, int win
 // 2 x 2 neighbourhood gather of patch merging, order (0,0), (1,0), (0,1), (1,1): [S, N, C] -> [S, N/4, 4C].
 torch::Tensor gather_2x2(const torch::Tensor &x, int grid);
 
+// LayerNorm and eval-mode BatchNorm2d that compute in fp32 whatever their input's dtype, so the
+// reduced-precision encoder keeps its normalisations (and the residual streams after them) in fp32.
+struct LayerNormImpl : torch::nn::Module {
+  explicit LayerNormImpl(int64_t dim);
+  torch::Tensor forward(const torch::Tensor &x);
+  int64_t dim;
+  torch::Tensor weight, bias;
+};
+TORCH_MODULE(LayerNorm);
+
+struct BatchNorm2dImpl : torch::nn::Module {
+  explicit BatchNorm2dImpl(int64_t channels);
+  torch::Tensor forward(const torch::Tensor &x); // [S, C, H, W]
+  torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
+};
+TORCH_MODULE(BatchNorm2d);
+
+// Non-overlapping patches: proj (Conv2d, kernel = stride = patch) -> tokens row-major -> norm.
+struct PatchEmbedImpl : torch::nn::Module {
+  PatchEmbedImpl(int64_t in_chans, int64_t dim, int64_t patch);
+  torch::Tensor forward(const torch::Tensor &image); // [S, in, H, W] -> [S, N, dim]
+  torch::nn::Conv2d proj{nullptr};
+  LayerNorm norm{nullptr};
+};
+TORCH_MODULE(PatchEmbed);
+
+// 2 x 2 patch merging to half the grid and twice the channels. Swin-V2 reduces then normalises
+// (norm over 2C); Swin-V1 / HTS-AT normalises then reduces (norm over 4C).
+struct PatchMergingImpl : torch::nn::Module {
+  PatchMergingImpl(int64_t dim, int grid, bool norm_first);
+  torch::Tensor forward(const torch::Tensor &x); // [S, N, C] -> [S, N / 4, 2C]
+  int grid;
+  bool norm_first;
+  torch::nn::Linear reduction{nullptr};
+  LayerNorm norm{nullptr};
+};
+TORCH_MODULE(PatchMerging);
+
 // fc1 -> exact GELU -> fc2.
 struct MlpImpl : torch::nn::Module {
   MlpImpl(int64_t dim, int64_t hidden);
@@ -59,21 +97,5 @@ struct MultiheadAttentionImpl : torch::nn::Module {
 };
 TORCH_MODULE(MultiheadAttention);
 
-// LayerNorm and eval-mode BatchNorm2d that compute in fp32 whatever their input's dtype, so the
-// reduced-precision encoder keeps its normalisations (and the residual streams after them) in fp32.
-struct LayerNormImpl : torch::nn::Module {
-  explicit LayerNormImpl(int64_t dim);
-  torch::Tensor forward(const torch::Tensor &x);
-  int64_t dim;
-  torch::Tensor weight, bias;
-};
-TORCH_MODULE(LayerNorm);
-
-struct BatchNorm2dImpl : torch::nn::Module {
-  explicit BatchNorm2dImpl(int64_t channels);
-  torch::Tensor forward(const torch::Tensor &x); // [S, C, H, W]
-  torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
-};
-TORCH_MODULE(BatchNorm2d);
 
 } // namespace dgsct

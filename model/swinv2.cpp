@@ -75,24 +75,13 @@ SwinV2StageImpl::SwinV2StageImpl(const StageGeometry &stage, double mlp_ratio, i
     block_list.push_back(SwinV2Block(stage, b % 2 ? stage.shift : 0, mlp_ratio, cpb_hidden));
     blocks->push_back(block_list.back());
   }
-  if (stage.merge_after) {
-    reduction = torch::nn::Linear(torch::nn::LinearOptions(4 * stage.dim, 2 * stage.dim).bias(false));
-    merge_norm = LayerNorm(2 * stage.dim);
-    register_path(*this, "downsample.reduction.weight", reduction->weight);
-    register_path(*this, "downsample.norm.weight", merge_norm->weight);
-    register_path(*this, "downsample.norm.bias", merge_norm->bias);
-  }
+  if (stage.merge_after)
+    downsample = register_module("downsample", PatchMerging(stage.dim, stage.grid, /*norm_first=*/false));
 }
 
-torch::Tensor SwinV2StageImpl::merge(const torch::Tensor &x) { return merge_norm(reduction(gather_2x2(x, geometry.grid))); }
 
 SwinV2Impl::SwinV2Impl(const SwinConfig &config) {
-  patch_proj = torch::nn::Conv2d(torch::nn::Conv2dOptions(config.in_chans, config.embed_dim, config.patch_size).stride(config.patch_size));
-  patch_norm = LayerNorm(config.embed_dim);
-  register_path(*this, "patch_embed.proj.weight", patch_proj->weight);
-  register_path(*this, "patch_embed.proj.bias", patch_proj->bias);
-  register_path(*this, "patch_embed.norm.weight", patch_norm->weight);
-  register_path(*this, "patch_embed.norm.bias", patch_norm->bias);
+  patch_embed = register_module("patch_embed", PatchEmbed(config.in_chans, config.embed_dim, config.patch_size));
   auto layers = register_module("layers", torch::nn::ModuleList());
   for (const auto &stage : config.stages()) {
     stages.push_back(SwinV2Stage(stage, config.mlp_ratio, config.cpb_hidden));
@@ -101,9 +90,6 @@ SwinV2Impl::SwinV2Impl(const SwinConfig &config) {
   norm = register_module("norm", LayerNorm(config.stages().back().dim));
 }
 
-torch::Tensor SwinV2Impl::embed(const torch::Tensor &frames) {
-  return patch_norm(patch_proj(frames).flatten(2).transpose(1, 2));
-}
 
 void SwinV2Impl::prepare() {
   for (auto &stage : stages)

@@ -42,24 +42,20 @@ TORCH_MODULE(SwinV2Block);
 
 struct SwinV2StageImpl : torch::nn::Module {
   SwinV2StageImpl(const StageGeometry &stage, double mlp_ratio, int cpb_hidden);
-  torch::Tensor merge(const torch::Tensor &x); // reduction then norm
 
   StageGeometry geometry;
   torch::nn::ModuleList blocks;
   std::vector<SwinV2Block> block_list;
-  torch::nn::Linear reduction{nullptr};
-  LayerNorm merge_norm{nullptr};
+  PatchMerging downsample{nullptr}; // when merge_after
 };
 TORCH_MODULE(SwinV2Stage);
 
 struct SwinV2Impl : torch::nn::Module {
   explicit SwinV2Impl(const SwinConfig &config);
-  // [S, 3, H, W] normalised frames -> [S, N, C] tokens after patch embedding.
-  torch::Tensor embed(const torch::Tensor &frames);
   void prepare();
 
-  torch::nn::Conv2d patch_proj{nullptr};
-  LayerNorm patch_norm{nullptr}, norm{nullptr};
+  PatchEmbed patch_embed{nullptr};
+  LayerNorm norm{nullptr};
   std::vector<SwinV2Stage> stages;
 };
 TORCH_MODULE(SwinV2);
