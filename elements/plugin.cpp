@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "gstdgsctsync.h"
+
+#include <gst/gst.h>
+
+static gboolean plugin_init (GstPlugin * plugin)
+{
+  return GST_ELEMENT_REGISTER (dgsctsync, plugin);
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, dgsct,
+    "DG-SCT audio-visual analysis: segmenting, event localisation", plugin_init, "0.1.0", "LGPL",
+    "dgsct-gst", "https://github.com/dgsct-gst")
