@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "gstdgsctinfer.h"
 #include "gstdgsctsync.h"
 
 #include <gst/gst.h>
 
 static gboolean plugin_init (GstPlugin * plugin)
 {
-  return GST_ELEMENT_REGISTER (dgsctsync, plugin);
+  gboolean ok = GST_ELEMENT_REGISTER (dgsctsync, plugin);
+  ok &= GST_ELEMENT_REGISTER (dgsctinfer, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, dgsct,

@@ -39,21 +39,17 @@ GType dgsct_segment_meta_api_get_type (void)
 {
   static GType type = 0;
   static const gchar *tags[] = { nullptr };
-  if (g_once_init_enter (&type)) {
-    GType t = gst_meta_api_type_register ("DgsctSegmentMetaAPI", tags);
-    g_once_init_leave (&type, t);
-  }
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, gst_meta_api_type_register ("DgsctSegmentMetaAPI", tags));
   return type;
 }
 
 const GstMetaInfo *dgsct_segment_meta_get_info (void)
 {
   static const GstMetaInfo *info = nullptr;
-  if (g_once_init_enter (&info)) {
-    const GstMetaInfo *i = gst_meta_register (DGSCT_SEGMENT_META_API_TYPE, "DgsctSegmentMeta",
-        sizeof (DgsctSegmentMeta), segment_meta_init, segment_meta_free, segment_meta_transform);
-    g_once_init_leave (&info, i);
-  }
+  if (g_once_init_enter (&info))
+    g_once_init_leave (&info, gst_meta_register (DGSCT_SEGMENT_META_API_TYPE, "DgsctSegmentMeta",
+            sizeof (DgsctSegmentMeta), segment_meta_init, segment_meta_free, segment_meta_transform));
   return info;
 }
 

@@ -1,0 +1,688 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * SECTION:element-dgsctinfer
+ * @title: dgsctinfer
+ * @short_description: runs DG-SCT on the segments cut by dgsctsync
+ *
+ * dgsctinfer reads the #DgsctSegmentMeta that dgsctsync attaches to the video, encodes each
+ * segment once (its key frame and its audio) on a worker thread, runs the model's temporal head
+ * over a window of cached segments and publishes the decisions three ways: a #DgsctResultMeta on
+ * the video frames that follow the result, an element message `dgsct-segment` per segment, and
+ * element messages `dgsct-event` (`state` = `start` or `stop`) when a labelled event begins or ends
+ * (consecutive foreground segments of one label form one event). Video flows through unchanged.
+ *
+ * #GstDgsctInfer:window-mode `clip` analyses non-overlapping windows of the model's length exactly
+ * like the paper's evaluation (results every window); `sliding` produces a result for every new
+ * segment from the window that ends #GstDgsctInfer:lookahead segments after it.
+ *
+ * In non-live pipelines no segment is dropped: when the queue is full the streaming thread waits,
+ * so file analysis is deterministic. In live pipelines a segment arriving at a full queue is
+ * dropped, counted (#GstDgsctInfer:dropped) and reported with a QoS message; video never waits.
+ *
+ * The `dgsct-segment` message carries `index` (guint64), `start` and `end` (running time, guint64),
+ * `label` (gint), `label-name` (string), `confidence` and `foreground-prob` (gfloat).
+ * The `dgsct-event` message carries `state`, `label`, `label-name`, and where the change happens:
+ * `index` (the first segment of the event, or the first segment after it for `stop`) and `start`
+ * (that segment's start, running time). At EOS an open event stops at the end of the last segment.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 filesrc location=clip.mkv ! matroskademux name=d \
+ *     d. ! queue ! videoconvert ! s.video  d. ! queue ! audioconvert ! audioresample ! s.audio \
+ *     dgsctsync name=s ! dgsctinfer model=ave.safetensors ! fakesink -m
+ * ]|
+ */
+#include "gstdgsctinfer.h"
+
+#include "dgsct-result-meta.h"
+#include "dgsct-segment-meta.h"
+#include "dgsct/model.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <gst/video/video.h>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+GST_DEBUG_CATEGORY_STATIC (dgsct_infer_debug);
+#define GST_CAT_DEFAULT dgsct_infer_debug
+
+typedef enum {
+  DGSCT_WINDOW_SLIDING,
+  DGSCT_WINDOW_CLIP,
+} DgsctWindowMode;
+
+#define DEFAULT_DEVICE "auto"
+#define DEFAULT_PRECISION "fp32"
+#define DEFAULT_WINDOW_MODE DGSCT_WINDOW_SLIDING
+#define DEFAULT_LOOKAHEAD 0
+#define DEFAULT_POST_MESSAGES TRUE
+#define DEFAULT_QUEUE_SIZE 4
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_DEVICE,
+  PROP_PRECISION,
+  PROP_WINDOW_MODE,
+  PROP_LOOKAHEAD,
+  PROP_POST_MESSAGES,
+  PROP_QUEUE_SIZE,
+  PROP_PROCESSED,
+  PROP_DROPPED,
+};
+
+static GType dgsct_window_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {DGSCT_WINDOW_SLIDING, "A result for every new segment, from the window ending lookahead segments later", "sliding"},
+    {DGSCT_WINDOW_CLIP, "Non-overlapping windows of the model's length, as the paper evaluates", "clip"},
+    {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("DgsctWindowMode", values));
+  return type;
+}
+
+namespace {
+
+struct Job {
+  guint64 index;
+  GstClockTime start, end;
+  torch::Tensor frame, audio;
+};
+
+struct Cached {
+  guint64 index;
+  GstClockTime start, end;
+  dgsct::SegmentFeatures features;
+};
+
+struct Result {
+  guint64 index;
+  GstClockTime start, end;
+  int label;
+  std::string name;
+  float confidence, foreground;
+  std::vector<float> scores;
+};
+
+}  // namespace
+
+struct InferState {
+  std::unique_ptr<dgsct::Model> model;
+  std::thread worker;
+  std::mutex lock;
+  std::condition_variable wake;    /* jobs or stop for the worker */
+  std::condition_variable settled; /* queue space or idleness for the streaming thread */
+  std::deque<Job> jobs;
+  std::deque<Result> results;      /* waiting for a frame to ride on */
+  bool stopping = false, busy = false;
+  bool live = false, live_known = false;
+  guint64 processed = 0, dropped = 0;
+  GstClockTime inference_time = 0; /* latest encode + head */
+  GstClockTime segment_duration = GST_SECOND;
+  /* worker only */
+  std::deque<Cached> window;
+  guint64 clip_fill = 0;
+  bool first_window_done = false;
+  int event_label = -1;
+  guint64 next_index = 0;          /* the segment after the latest published one */
+  GstClockTime published_end = GST_CLOCK_TIME_NONE;
+};
+
+struct _GstDgsctInfer {
+  GstBaseTransform parent;
+  /* properties, under the object lock */
+  gchar *model_location, *device, *precision;
+  DgsctWindowMode window_mode;
+  guint lookahead, queue_size;
+  gboolean post_messages;
+  InferState *state;
+};
+
+G_DEFINE_TYPE (GstDgsctInfer, gst_dgsct_infer, GST_TYPE_BASE_TRANSFORM);
+GST_ELEMENT_REGISTER_DEFINE (dgsctinfer, "dgsctinfer", GST_RANK_NONE, GST_TYPE_DGSCT_INFER);
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-raw"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-raw"));
+
+/* A model name (no '/' and no file of that name) is looked up as NAME.safetensors in
+ * $DGSCT_MODEL_PATH (colon-separated), then in the installed models folder. */
+static std::string resolve_model (const std::string & location)
+{
+  if (location.find ('/') != std::string::npos || g_file_test (location.c_str (), G_FILE_TEST_EXISTS))
+    return location;
+  std::vector<std::string> dirs;
+  if (const char *env = g_getenv ("DGSCT_MODEL_PATH")) {
+    std::stringstream ss (env);
+    for (std::string dir; std::getline (ss, dir, ':');)
+      if (!dir.empty ())
+        dirs.push_back (dir);
+  }
+  dirs.push_back (DGSCT_INSTALLED_MODEL_DIR);
+  for (const auto & dir : dirs) {
+    const std::string path = dir + "/" + location + ".safetensors";
+    if (g_file_test (path.c_str (), G_FILE_TEST_IS_REGULAR))
+      return path;
+  }
+  return location;
+}
+
+/* The key frame as a [H, W, 3] uint8 RGB tensor. */
+static torch::Tensor rgb_tensor (GstBuffer * frame, GstCaps * caps)
+{
+  GstVideoInfo in, out;
+  if (!caps || !gst_video_info_from_caps (&in, caps))
+    throw std::runtime_error ("key frame without usable video caps");
+  gst_video_info_set_format (&out, GST_VIDEO_FORMAT_RGB, in.width, in.height);
+  GstBuffer *rgb = frame;
+  if (GST_VIDEO_INFO_FORMAT (&in) != GST_VIDEO_FORMAT_RGB) {
+    rgb = gst_buffer_new_allocate (nullptr, out.size, nullptr);
+    GstVideoFrame src, dst;
+    if (!gst_video_frame_map (&src, &in, frame, GST_MAP_READ))
+      throw std::runtime_error ("cannot map the key frame");
+    gst_video_frame_map (&dst, &out, rgb, GST_MAP_WRITE);
+    GstVideoConverter *converter = gst_video_converter_new (&in, &out, nullptr);
+    gst_video_converter_frame (converter, &src, &dst);
+    gst_video_converter_free (converter);
+    gst_video_frame_unmap (&src);
+    gst_video_frame_unmap (&dst);
+  }
+  GstVideoFrame map;
+  if (!gst_video_frame_map (&map, &out, rgb, GST_MAP_READ))
+    throw std::runtime_error ("cannot map the RGB key frame");
+  auto tensor = torch::empty ({in.height, in.width, 3}, torch::kUInt8);
+  const auto *data = static_cast<const uint8_t *> (GST_VIDEO_FRAME_PLANE_DATA (&map, 0));
+  const int stride = GST_VIDEO_FRAME_PLANE_STRIDE (&map, 0);
+  for (int y = 0; y < in.height; ++y)
+    std::memcpy (tensor.data_ptr<uint8_t> () + static_cast<size_t> (y) * in.width * 3, data + static_cast<size_t> (y) * stride,
+        static_cast<size_t> (in.width) * 3);
+  gst_video_frame_unmap (&map);
+  if (rgb != frame)
+    gst_buffer_unref (rgb);
+  return tensor;
+}
+
+static void post_segment (GstDgsctInfer * self, const Result & r)
+{
+  GstStructure *s = gst_structure_new ("dgsct-segment", "index", G_TYPE_UINT64, r.index, "start", G_TYPE_UINT64, r.start,
+      "end", G_TYPE_UINT64, r.end, "label", G_TYPE_INT, r.label, "label-name", G_TYPE_STRING, r.name.c_str (),
+      "confidence", G_TYPE_FLOAT, r.confidence, "foreground-prob", G_TYPE_FLOAT, r.foreground, nullptr);
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static void post_event (GstDgsctInfer * self, const char *state, int label, const std::string & name, guint64 index,
+    GstClockTime start)
+{
+  GstStructure *s = gst_structure_new ("dgsct-event", "state", G_TYPE_STRING, state, "label", G_TYPE_INT, label,
+      "label-name", G_TYPE_STRING, name.c_str (), "index", G_TYPE_UINT64, index, "start", G_TYPE_UINT64, start, nullptr);
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* Publishes one decided segment: queue it for the next frame, post its messages, track events. */
+static void publish (GstDgsctInfer * self, InferState * st, const Cached & seg, const dgsct::WindowResult & w, int t,
+    bool post)
+{
+  const dgsct::Model & model = *st->model;
+  Result r;
+  r.index = seg.index;
+  r.start = seg.start;
+  r.end = seg.end;
+  r.label = w.labels[t];
+  r.name = model.label_name (r.label);
+  r.foreground = w.foreground_prob[t];
+  r.scores = w.event_scores;
+  if (r.label == model.background_class ()) {
+    r.confidence = 1.0f - r.foreground;
+  } else {
+    auto softmax = torch::softmax (w.event_scores_raw, 0);
+    r.confidence = r.foreground * softmax[r.label].item<float> ();
+  }
+  if (post) {
+    post_segment (self, r);
+    const int event = r.label == model.background_class () ? -1 : r.label;
+    if (event != st->event_label) {
+      if (st->event_label >= 0)
+        post_event (self, "stop", st->event_label, model.label_name (st->event_label), r.index, r.start);
+      if (event >= 0)
+        post_event (self, "start", event, r.name, r.index, r.start);
+      st->event_label = event;
+    }
+  }
+  st->next_index = r.index + 1;
+  st->published_end = r.end;
+  std::lock_guard<std::mutex> guard (st->lock);
+  st->results.push_back (std::move (r));
+}
+
+static void run_head (GstDgsctInfer * self, InferState * st)
+{
+  GST_OBJECT_LOCK (self);
+  const DgsctWindowMode mode = self->window_mode;
+  const int lookahead = MIN ((int) self->lookahead, st->model->config ().segments - 1);
+  const bool post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+  const size_t T = st->model->config ().segments;
+  if (st->window.size () < T)
+    return;
+  std::vector<dgsct::SegmentFeatures> features;
+  for (const auto & c : st->window)
+    features.push_back (c.features);
+  const auto result = st->model->head (features);
+  if (mode == DGSCT_WINDOW_CLIP) {
+    for (size_t t = 0; t < T; ++t)
+      publish (self, st, st->window[t], result, t, post);
+    st->window.clear ();
+    return;
+  }
+  /* Sliding: the segment lookahead places before the newest; the first window reports every
+   * position up to it, so no segment goes without a result. */
+  const size_t newest = T - 1 - lookahead;
+  for (size_t t = st->first_window_done ? newest : 0; t <= newest; ++t)
+    publish (self, st, st->window[t], result, t, post);
+  st->first_window_done = true;
+  st->window.pop_front ();
+}
+
+static void worker_loop (GstDgsctInfer * self, InferState * st)
+{
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> guard (st->lock);
+      st->wake.wait (guard, [&] { return st->stopping || !st->jobs.empty (); });
+      if (st->stopping)
+        return;
+      job = std::move (st->jobs.front ());
+      st->jobs.pop_front ();
+      st->busy = true;
+      st->settled.notify_all ();
+    }
+    const auto begin = std::chrono::steady_clock::now ();
+    try {
+      st->window.push_back ({job.index, job.start, job.end, st->model->encode_segment (job.frame, job.audio)});
+      run_head (self, st);
+    } catch (const std::exception & e) {
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("DG-SCT inference failed on segment %" G_GUINT64_FORMAT, job.index),
+          ("%s", e.what ()));
+    }
+    const auto elapsed = std::chrono::duration_cast < std::chrono::nanoseconds > (std::chrono::steady_clock::now () - begin);
+    std::lock_guard<std::mutex> guard (st->lock);
+    st->inference_time = elapsed.count ();
+    st->processed++;
+    st->busy = false;
+    st->settled.notify_all ();
+  }
+}
+
+static bool pipeline_is_live (GstDgsctInfer * self)
+{
+  GstQuery *query = gst_query_new_latency ();
+  gboolean live = FALSE;
+  if (gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), query))
+    gst_query_parse_latency (query, &live, nullptr, nullptr);
+  gst_query_unref (query);
+  return live;
+}
+
+static void enqueue_segment (GstDgsctInfer * self, InferState * st, DgsctSegmentMeta * seg)
+{
+  Job job;
+  job.index = seg->index;
+  job.start = seg->start;
+  job.end = seg->end;
+  try {
+    job.frame = rgb_tensor (seg->key_frame, seg->key_frame_caps);
+    GstMapInfo map;
+    if (!gst_buffer_map (seg->audio, &map, GST_MAP_READ))
+      throw std::runtime_error ("cannot map the segment's audio");
+    job.audio = torch::from_blob (map.data, {(int64_t) (map.size / sizeof (float))}, torch::kFloat32).clone ();
+    gst_buffer_unmap (seg->audio, &map);
+    if (seg->sample_rate != (guint) st->model->config ().audio.sample_rate ||
+        job.audio.size (0) != st->model->config ().audio.segment_samples)
+      throw std::runtime_error ("segment audio is " + std::to_string (job.audio.size (0)) + " samples at " +
+          std::to_string (seg->sample_rate) + " Hz; the model needs " +
+          std::to_string (st->model->config ().audio.segment_samples) + " at " +
+          std::to_string (st->model->config ().audio.sample_rate) + " Hz (set dgsctsync sample-rate and segment-duration)");
+  } catch (const std::exception & e) {
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Skipping segment %" G_GUINT64_FORMAT, seg->index), ("%s", e.what ()));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  const guint capacity = self->queue_size;
+  GST_OBJECT_UNLOCK (self);
+  std::unique_lock<std::mutex> guard (st->lock);
+  st->segment_duration = seg->end - seg->start;
+  if (st->jobs.size () >= capacity) {
+    if (st->live) {
+      st->dropped++;
+      const guint64 processed = st->processed, dropped = st->dropped;
+      guard.unlock ();
+      GST_INFO_OBJECT (self, "inference is behind: dropping segment %" G_GUINT64_FORMAT, seg->index);
+      GstMessage *qos = gst_message_new_qos (GST_OBJECT (self), TRUE, seg->start, GST_CLOCK_TIME_NONE, seg->start,
+          seg->end - seg->start);
+      gst_message_set_qos_stats (qos, GST_FORMAT_DEFAULT, processed, dropped);
+      gst_element_post_message (GST_ELEMENT (self), qos);
+      return;
+    }
+    st->settled.wait (guard, [&] { return st->stopping || st->jobs.size () < capacity; });
+  }
+  st->jobs.push_back (std::move (job));
+  st->wake.notify_one ();
+}
+
+static GstFlowReturn gst_dgsct_infer_transform_ip (GstBaseTransform * trans, GstBuffer * buffer)
+{
+  auto *self = GST_DGSCT_INFER (trans);
+  InferState *st = self->state;
+  if (!st->live_known) {
+    st->live = pipeline_is_live (self);
+    st->live_known = true;
+  }
+  /* Results that are ready ride on this frame. */
+  std::deque<Result> ready;
+  {
+    std::lock_guard<std::mutex> guard (st->lock);
+    ready.swap (st->results);
+  }
+  for (const auto & r : ready)
+    gst_buffer_add_dgsct_result_meta (buffer, r.index, r.start, r.end, r.label, st->model->background_class (),
+        r.name.c_str (), r.confidence, r.foreground, r.scores.data (), r.scores.size ());
+
+  gpointer iter = nullptr;
+  GstMeta *meta;
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &iter, DGSCT_SEGMENT_META_API_TYPE)))
+    enqueue_segment (self, st, reinterpret_cast<DgsctSegmentMeta *> (meta));
+  return GST_FLOW_OK;
+}
+
+/* Waits until every queued segment is analysed (EOS). */
+static void drain (InferState * st)
+{
+  std::unique_lock<std::mutex> guard (st->lock);
+  st->settled.wait (guard, [&] { return st->stopping || (st->jobs.empty () && !st->busy); });
+}
+
+static void stop_worker (InferState * st)
+{
+  {
+    std::lock_guard<std::mutex> guard (st->lock);
+    st->stopping = true;
+  }
+  st->wake.notify_all ();
+  st->settled.notify_all ();
+  if (st->worker.joinable ())
+    st->worker.join ();
+}
+
+static void reset_stream (InferState * st)
+{
+  std::lock_guard<std::mutex> guard (st->lock);
+  st->jobs.clear ();
+  st->results.clear ();
+  st->window.clear ();
+  st->first_window_done = false;
+}
+
+static gboolean gst_dgsct_infer_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  auto *self = GST_DGSCT_INFER (trans);
+  InferState *st = self->state;
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+      drain (st);
+      if (st->event_label >= 0 && self->post_messages) {
+        post_event (self, "stop", st->event_label, st->model->label_name (st->event_label), st->next_index,
+            st->published_end);
+        st->event_label = -1;
+      }
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      /* the worker may still finish the segment in hand; its result is dropped with the rest */
+      drain (st);
+      reset_stream (st);
+      break;
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_dgsct_infer_parent_class)->sink_event (trans, event);
+}
+
+static gboolean gst_dgsct_infer_src_query (GstBaseTransform * trans, GstPadDirection direction, GstQuery * query)
+{
+  auto *self = GST_DGSCT_INFER (trans);
+  if (direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    if (!gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (trans), query))
+      return FALSE;
+    gboolean live;
+    GstClockTime min, max;
+    gst_query_parse_latency (query, &live, &min, &max);
+    InferState *st = self->state;
+    GST_OBJECT_LOCK (self);
+    const guint lookahead = self->lookahead;
+    const bool clip = self->window_mode == DGSCT_WINDOW_CLIP;
+    GST_OBJECT_UNLOCK (self);
+    std::lock_guard<std::mutex> guard (st->lock);
+    const int T = st->model ? st->model->config ().segments : 1;
+    /* A result exists once its segment, the lookahead (or the rest of the clip) and the inference are done. */
+    const GstClockTime ours = st->segment_duration * (clip ? T : 1 + lookahead) + st->inference_time;
+    gst_query_set_latency (query, live, min + ours, GST_CLOCK_TIME_IS_VALID (max) ? max + ours : max);
+    return TRUE;
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_dgsct_infer_parent_class)->query (trans, direction, query);
+}
+
+static gboolean gst_dgsct_infer_start (GstBaseTransform * trans)
+{
+  auto *self = GST_DGSCT_INFER (trans);
+  InferState *st = self->state;
+  GST_OBJECT_LOCK (self);
+  const std::string location = self->model_location ? self->model_location : "";
+  std::string device = self->device;
+  const std::string precision = self->precision;
+  GST_OBJECT_UNLOCK (self);
+  if (location.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model given"), ("set the 'model' property"));
+    return FALSE;
+  }
+  if (device == "auto") {
+    device = torch::cuda::is_available () ? "cuda" : "cpu";
+    GST_INFO_OBJECT (self, "device auto: using %s", device.c_str ());
+  } else if (device.rfind ("cuda", 0) == 0 && !torch::cuda::is_available ()) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("Device '%s' is not available, using the CPU", device.c_str ()),
+        ("this LibTorch has no usable CUDA device"));
+    device = "cpu";
+  }
+  const std::string path = resolve_model (location);
+  try {
+    st->model = dgsct::Model::load (path, {device, dgsct::parse_precision (precision)});
+  } catch (const std::exception & e) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not load model '%s'", path.c_str ()), ("%s", e.what ()));
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "loaded %s (%s) on %s, %s", path.c_str (), st->model->config ().name.c_str (),
+      st->model->device ().str ().c_str (), dgsct::precision_name (st->model->precision ()));
+  st->stopping = false;
+  st->live_known = false;
+  st->processed = st->dropped = 0;
+  st->event_label = -1;
+  reset_stream (st);
+  st->worker = std::thread (worker_loop, self, st);
+  return TRUE;
+}
+
+static gboolean gst_dgsct_infer_stop (GstBaseTransform * trans)
+{
+  auto *self = GST_DGSCT_INFER (trans);
+  stop_worker (self->state);
+  reset_stream (self->state);
+  self->state->model.reset ();
+  return TRUE;
+}
+
+static void gst_dgsct_infer_set_property (GObject * object, guint prop_id, const GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_DGSCT_INFER (object);
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free (self->model_location);
+      self->model_location = g_value_dup_string (value);
+      break;
+    case PROP_DEVICE:
+      g_free (self->device);
+      self->device = g_value_dup_string (value);
+      break;
+    case PROP_PRECISION:
+      g_free (self->precision);
+      self->precision = g_value_dup_string (value);
+      break;
+    case PROP_WINDOW_MODE:
+      self->window_mode = (DgsctWindowMode) g_value_get_enum (value);
+      break;
+    case PROP_LOOKAHEAD:
+      self->lookahead = g_value_get_uint (value);
+      break;
+    case PROP_POST_MESSAGES:
+      self->post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_QUEUE_SIZE:
+      self->queue_size = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void gst_dgsct_infer_get_property (GObject * object, guint prop_id, GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_DGSCT_INFER (object);
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, self->model_location);
+      break;
+    case PROP_DEVICE:
+      g_value_set_string (value, self->device);
+      break;
+    case PROP_PRECISION:
+      g_value_set_string (value, self->precision);
+      break;
+    case PROP_WINDOW_MODE:
+      g_value_set_enum (value, self->window_mode);
+      break;
+    case PROP_LOOKAHEAD:
+      g_value_set_uint (value, self->lookahead);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, self->post_messages);
+      break;
+    case PROP_QUEUE_SIZE:
+      g_value_set_uint (value, self->queue_size);
+      break;
+    case PROP_PROCESSED:{
+      std::lock_guard<std::mutex> guard (self->state->lock);
+      g_value_set_uint64 (value, self->state->processed);
+      break;
+    }
+    case PROP_DROPPED:{
+      std::lock_guard<std::mutex> guard (self->state->lock);
+      g_value_set_uint64 (value, self->state->dropped);
+      break;
+    }
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void gst_dgsct_infer_finalize (GObject * object)
+{
+  auto *self = GST_DGSCT_INFER (object);
+  stop_worker (self->state);
+  delete self->state;
+  g_free (self->model_location);
+  g_free (self->device);
+  g_free (self->precision);
+  G_OBJECT_CLASS (gst_dgsct_infer_parent_class)->finalize (object);
+}
+
+static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
+{
+  auto *gobject_class = G_OBJECT_CLASS (klass);
+  auto *element_class = GST_ELEMENT_CLASS (klass);
+  auto *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (dgsct_infer_debug, "dgsctinfer", 0, "DG-SCT inference");
+
+  gobject_class->set_property = gst_dgsct_infer_set_property;
+  gobject_class->get_property = gst_dgsct_infer_get_property;
+  gobject_class->finalize = gst_dgsct_infer_finalize;
+
+  const auto ready = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  const auto playing = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  const auto counter = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model", "Model file, or a model name looked up as NAME.safetensors in "
+          "$DGSCT_MODEL_PATH and the installed models folder", nullptr, ready));
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_string ("device", "Device", "auto, cpu, cuda or cuda:N; auto picks CUDA when available, an "
+          "unavailable CUDA device falls back to the CPU with a warning", DEFAULT_DEVICE, ready));
+  g_object_class_install_property (gobject_class, PROP_PRECISION,
+      g_param_spec_string ("precision", "Precision", "fp32, bf16 (mixed: bf16 matrix products) or fp16 (CUDA)",
+          DEFAULT_PRECISION, ready));
+  g_object_class_install_property (gobject_class, PROP_WINDOW_MODE,
+      g_param_spec_enum ("window-mode", "Window mode", "How windows of segments are formed for the temporal head",
+          dgsct_window_mode_get_type (), DEFAULT_WINDOW_MODE, ready));
+  g_object_class_install_property (gobject_class, PROP_LOOKAHEAD,
+      g_param_spec_uint ("lookahead", "Lookahead", "Sliding mode: segments of future context a result waits for",
+          0, 64, DEFAULT_LOOKAHEAD, ready));
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages", "Post dgsct-segment and dgsct-event element messages",
+          DEFAULT_POST_MESSAGES, playing));
+  g_object_class_install_property (gobject_class, PROP_QUEUE_SIZE,
+      g_param_spec_uint ("queue-size", "Queue size", "Segments waiting for inference before back-pressure "
+          "(non-live) or dropping (live)", 1, 1000, DEFAULT_QUEUE_SIZE, ready));
+  g_object_class_install_property (gobject_class, PROP_PROCESSED,
+      g_param_spec_uint64 ("processed", "Processed", "Segments analysed", 0, G_MAXUINT64, 0, counter));
+  g_object_class_install_property (gobject_class, PROP_DROPPED,
+      g_param_spec_uint64 ("dropped", "Dropped", "Segments dropped because inference was behind (live only)", 0,
+          G_MAXUINT64, 0, counter));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "DG-SCT inference", "Filter/Analyzer/Audio/Video",
+      "Audio-visual event localisation with DG-SCT on the segments of dgsctsync", "dgsct-gst developers");
+
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_dgsct_infer_transform_ip);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_dgsct_infer_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_dgsct_infer_src_query);
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_dgsct_infer_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_dgsct_infer_stop);
+  trans_class->passthrough_on_same_caps = FALSE;
+  trans_class->transform_ip_on_passthrough = FALSE;
+
+  gst_type_mark_as_plugin_api (dgsct_window_mode_get_type (), (GstPluginAPIFlags) 0);
+}
+
+static void gst_dgsct_infer_init (GstDgsctInfer * self)
+{
+  self->model_location = nullptr;
+  self->device = g_strdup (DEFAULT_DEVICE);
+  self->precision = g_strdup (DEFAULT_PRECISION);
+  self->window_mode = DEFAULT_WINDOW_MODE;
+  self->lookahead = DEFAULT_LOOKAHEAD;
+  self->post_messages = DEFAULT_POST_MESSAGES;
+  self->queue_size = DEFAULT_QUEUE_SIZE;
+  self->state = new InferState ();
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}

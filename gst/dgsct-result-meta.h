@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * SECTION:dgsct-result-meta
+ * @title: DgsctResultMeta
+ * @short_description: the model's decision for one segment, as dgsctinfer attaches it
+ *
+ * dgsctinfer attaches one #DgsctResultMeta per analysed segment to the video frame that follows
+ * the result (results arrive after their segment: a segment must end, then be encoded, then the
+ * temporal head needs its window). Read them like this:
+ *
+ * |[<!-- language="C" -->
+ *   gpointer state = NULL;
+ *   GstMeta *meta;
+ *   while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state, DGSCT_RESULT_META_API_TYPE))) {
+ *     DgsctResultMeta *r = (DgsctResultMeta *) meta;
+ *     g_print ("segment %" G_GUINT64_FORMAT ": %s (%.2f)\n", r->segment_index, r->label_name, r->confidence);
+ *   }
+ * ]|
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/**
+ * DgsctResultMeta:
+ * @meta: parent
+ * @segment_index: the #DgsctSegmentMeta index this result is for
+ * @start: running time of the segment's start
+ * @end: running time of the segment's end
+ * @label: class index, or @background_label when no event is happening
+ * @background_label: the model's background index (its number of classes)
+ * @label_name: the class name ("background" for the background label); interned, do not free
+ * @confidence: foreground probability x the class's softmax score for events, 1 - foreground probability for background
+ * @foreground_prob: sigmoid of the model's is-event logit
+ * @n_classes: length of @scores
+ * @scores: the window's per-class event scores (logits), owned by the meta
+ */
+typedef struct {
+  GstMeta meta;
+  guint64 segment_index;
+  GstClockTime start, end;
+  gint label, background_label;
+  const gchar *label_name;
+  gfloat confidence, foreground_prob;
+  guint n_classes;
+  gfloat *scores;
+} DgsctResultMeta;
+
+GType dgsct_result_meta_api_get_type (void);
+#define DGSCT_RESULT_META_API_TYPE (dgsct_result_meta_api_get_type ())
+const GstMetaInfo *dgsct_result_meta_get_info (void);
+
+/* Copies @scores. */
+DgsctResultMeta *gst_buffer_add_dgsct_result_meta (GstBuffer * buffer, guint64 segment_index, GstClockTime start,
+    GstClockTime end, gint label, gint background_label, const gchar * label_name, gfloat confidence,
+    gfloat foreground_prob, const gfloat * scores, guint n_classes);
+
+#define gst_buffer_get_dgsct_result_meta(b) \
+  ((DgsctResultMeta *) gst_buffer_get_meta ((b), DGSCT_RESULT_META_API_TYPE))
+
+G_END_DECLS

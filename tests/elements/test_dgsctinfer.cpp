@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dgsctinfer in real pipelines: the golden AVE clip through dgsctsync and dgsctinfer gives the
+ * model library's labels, messages and events; bad models fail the state change with an ERROR
+ * naming the file. The model file is packed by meson from the golden weights (DGSCT_TEST_MODEL). */
+#include "dgsct-result-meta.h"
+#include "dgsct/safetensors.h"
+
+#include <gst/app/gstappsrc.h>
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string reference (const std::string & file)
+{
+  return std::string (g_getenv ("DGSCT_REFERENCE_DIR")) + "/ave-small/" + file;
+}
+
+struct Messages {
+  std::vector<GstStructure *> segments, events;
+  ~Messages ()
+  {
+    for (auto *s : segments)
+      gst_structure_free (s);
+    for (auto *s : events)
+      gst_structure_free (s);
+  }
+};
+
+/* Plays the golden clip (10 frames at 1 fps, 10 s of audio) through sync + infer. */
+void play_golden_clip (const std::string & infer_props, Messages & messages, int &result_metas)
+{
+  auto input = dgsct::SafetensorsFile::open (reference ("input.safetensors"));
+  const auto & frames = input->at ("frames");
+  const auto & audio = input->at ("audio");
+  const int T = frames.shape[0], H = frames.shape[1], W = frames.shape[2];
+
+  const std::string description = "appsrc name=video format=time max-bytes=0 ! s.video "
+      "appsrc name=audio format=time max-bytes=0 ! s.audio "
+      "dgsctsync name=s ! dgsctinfer name=infer model=" + std::string (g_getenv ("DGSCT_TEST_MODEL")) + " " +
+      infer_props + " ! fakesink name=out signal-handoffs=true";
+  GError *error = nullptr;
+  GstElement *pipeline = gst_parse_launch (description.c_str (), &error);
+  fail_unless (pipeline != nullptr, "%s", error ? error->message : "");
+  GstElement *vsrc = gst_bin_get_by_name (GST_BIN (pipeline), "video");
+  GstElement *asrc = gst_bin_get_by_name (GST_BIN (pipeline), "audio");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  result_metas = 0;
+  g_signal_connect (sink, "handoff", G_CALLBACK (+[](GstElement *, GstBuffer * buffer, GstPad *, gpointer count) {
+            gpointer state = nullptr;
+            while (gst_buffer_iterate_meta_filtered (buffer, &state, DGSCT_RESULT_META_API_TYPE))
+              ++*static_cast<int *> (count);
+          }), &result_metas);
+
+  GstCaps *vcaps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGB", "width", G_TYPE_INT, W,
+      "height", G_TYPE_INT, H, "framerate", GST_TYPE_FRACTION, 1, 1, nullptr);
+  GstCaps *acaps = gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING, "F32LE", "layout", G_TYPE_STRING,
+      "interleaved", "channels", G_TYPE_INT, 1, "rate", G_TYPE_INT, 32000, nullptr);
+  gst_app_src_set_caps (GST_APP_SRC (vsrc), vcaps);
+  gst_app_src_set_caps (GST_APP_SRC (asrc), acaps);
+  gst_caps_unref (vcaps);
+  gst_caps_unref (acaps);
+  const size_t frame_bytes = static_cast<size_t> (H) * W * 3, second_bytes = 32000 * sizeof (float);
+  for (int t = 0; t < T; ++t) {
+    GstBuffer *v = gst_buffer_new_memdup (frames.data + t * frame_bytes, frame_bytes);
+    GstBuffer *a = gst_buffer_new_memdup (audio.data + t * second_bytes, second_bytes);
+    GST_BUFFER_PTS (v) = GST_BUFFER_PTS (a) = t * GST_SECOND;
+    GST_BUFFER_DURATION (v) = GST_BUFFER_DURATION (a) = GST_SECOND;
+    fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (vsrc), v), GST_FLOW_OK);
+    fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (asrc), a), GST_FLOW_OK);
+  }
+  gst_app_src_end_of_stream (GST_APP_SRC (vsrc));
+  gst_app_src_end_of_stream (GST_APP_SRC (asrc));
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  GstBus *bus = gst_element_get_bus (pipeline);
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+        (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT));
+    fail_unless (msg != nullptr, "no EOS within 60 s");
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      GError *err;
+      gchar *debug;
+      gst_message_parse_error (msg, &err, &debug);
+      fail ("pipeline error: %s (%s)", err->message, debug);
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+      gst_message_unref (msg);
+      break;
+    }
+    const GstStructure *s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "dgsct-segment"))
+      messages.segments.push_back (gst_structure_copy (s));
+    else if (gst_structure_has_name (s, "dgsct-event"))
+      messages.events.push_back (gst_structure_copy (s));
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (vsrc);
+  gst_object_unref (asrc);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+
+int int_field (const GstStructure * s, const char *name)
+{
+  gint v = -1;
+  fail_unless (gst_structure_get_int (s, name, &v), "no field %s", name);
+  return v;
+}
+
+guint64 uint64_field (const GstStructure * s, const char *name)
+{
+  guint64 v = 0;
+  fail_unless (gst_structure_get_uint64 (s, name, &v), "no field %s", name);
+  return v;
+}
+
+/* Fails the state change of a pipeline whose dgsctinfer has `model` and returns the ERROR's text. */
+std::string load_error (const std::string & model)
+{
+  GstElement *pipeline = gst_parse_launch (("videotestsrc ! dgsctinfer model=" + model + " ! fakesink").c_str (), nullptr);
+  fail_unless (pipeline != nullptr);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = gst_bus_poll (GST_ELEMENT_BUS (pipeline), GST_MESSAGE_ERROR, GST_SECOND);
+  fail_unless (msg != nullptr, "no ERROR message");
+  GError *err;
+  gchar *debug;
+  gst_message_parse_error (msg, &err, &debug);
+  std::string text = std::string (err->message) + " | " + (debug ? debug : "");
+  g_error_free (err);
+  g_free (debug);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+  return text;
+}
+
+}  // namespace
+
+GST_START_TEST (test_golden_clip_gives_the_model_labels)
+{
+  /* decode.pred of the reference, which the model library reproduces (tests/model/test_golden.cpp) */
+  const int expected[10] = { 13, 28, 13, 28, 28, 13, 13, 28, 13, 28 };
+  Messages messages;
+  int metas;
+  play_golden_clip ("window-mode=clip", messages, metas);
+  fail_unless_equals_int (messages.segments.size (), 10);
+  for (int t = 0; t < 10; ++t) {
+    const GstStructure *s = messages.segments[t];
+    fail_unless_equals_uint64 (uint64_field (s, "index"), t);
+    fail_unless_equals_uint64 (uint64_field (s, "start"), t * GST_SECOND);
+    fail_unless_equals_int (int_field (s, "label"), expected[t]);
+    fail_unless_equals_string (gst_structure_get_string (s, "label-name"), expected[t] == 13 ? "Motorcycle" : "background");
+  }
+  /* Motorcycle on 0, 2, 5-6, 8: four events, each started and stopped. */
+  const char *states[8] = { "start", "stop", "start", "stop", "start", "stop", "start", "stop" };
+  const guint64 at[8] = { 0, 1, 2, 3, 5, 7, 8, 9 };
+  fail_unless_equals_int (messages.events.size (), 8);
+  for (int i = 0; i < 8; ++i) {
+    fail_unless_equals_string (gst_structure_get_string (messages.events[i], "state"), states[i]);
+    fail_unless_equals_uint64 (uint64_field (messages.events[i], "index"), at[i]);
+  }
+  /* All ten results come after the last frame (the clip's window closes at EOS): no frame carries them. */
+  fail_unless_equals_int (metas, 0);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_sliding_window_reports_every_segment_once)
+{
+  Messages messages;
+  int metas;
+  play_golden_clip ("window-mode=sliding", messages, metas);
+  /* 10 segments, window 10: one window, every segment reported, identical to the clip result. */
+  fail_unless_equals_int (messages.segments.size (), 10);
+  const int expected[10] = { 13, 28, 13, 28, 28, 13, 13, 28, 13, 28 };
+  for (int t = 0; t < 10; ++t)
+    fail_unless_equals_int (int_field (messages.segments[t], "label"), expected[t]);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_missing_model_file)
+{
+  const std::string text = load_error ("/nonexistent/ave.safetensors");
+  fail_unless (text.find ("/nonexistent/ave.safetensors") != std::string::npos, "%s", text.c_str ());
+}
+GST_END_TEST;
+
+GST_START_TEST (test_corrupt_model_file)
+{
+  gchar *path = g_build_filename (g_get_tmp_dir (), "dgsct-corrupt-model.safetensors", nullptr);
+  fail_unless (g_file_set_contents (path, "\x10\0\0\0\0\0\0\0{not json}      ", 24, nullptr));
+  const std::string text = load_error (path);
+  fail_unless (text.find (std::string (path) + ": malformed header JSON") != std::string::npos, "%s", text.c_str ());
+  g_unlink (path);
+  g_free (path);
+}
+GST_END_TEST;
+
+static Suite *dgsctinfer_suite (void)
+{
+  Suite *s = suite_create ("dgsctinfer");
+  TCase *tc = tcase_create ("pipelines");
+  tcase_set_timeout (tc, 180);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_golden_clip_gives_the_model_labels);
+  tcase_add_test (tc, test_sliding_window_reports_every_segment_once);
+  tcase_add_test (tc, test_missing_model_file);
+  tcase_add_test (tc, test_corrupt_model_file);
+  return s;
+}
+
+GST_CHECK_MAIN (dgsctinfer);
