@@ -182,6 +182,10 @@ static torch::Tensor rgb_tensor (GstBuffer * frame, GstCaps * caps)
   if (!caps || !gst_video_info_from_caps (&in, caps))
     throw std::runtime_error ("key frame without usable video caps");
   gst_video_info_set_format (&out, GST_VIDEO_FORMAT_RGB, in.width, in.height);
+  out.fps_n = in.fps_n;         /* the converter insists on equal rates and aspect */
+  out.fps_d = in.fps_d;
+  out.par_n = in.par_n;
+  out.par_d = in.par_d;
   GstBuffer *rgb = frame;
   if (GST_VIDEO_INFO_FORMAT (&in) != GST_VIDEO_FORMAT_RGB) {
     rgb = gst_buffer_new_allocate (nullptr, out.size, nullptr);
@@ -437,14 +441,29 @@ static gboolean gst_dgsct_infer_sink_event (GstBaseTransform * trans, GstEvent *
   auto *self = GST_DGSCT_INFER (trans);
   InferState *st = self->state;
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_EOS:
+    case GST_EVENT_EOS:{
       drain (st);
+      /* Results decided after the last frame travel as events (dgsct_result_event_new). */
+      std::deque<Result> late;
+      {
+        std::lock_guard<std::mutex> guard (st->lock);
+        late.swap (st->results);
+      }
+      for (const auto & r : late) {
+        GstBuffer *carrier = gst_buffer_new ();
+        auto *meta = gst_buffer_add_dgsct_result_meta (carrier, r.index, r.start, r.end, r.label,
+            st->model->background_class (), r.name.c_str (), r.confidence, r.foreground, r.scores.data (),
+            r.scores.size ());
+        gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans), dgsct_result_event_new (meta));
+        gst_buffer_unref (carrier);
+      }
       if (st->event_label >= 0 && self->post_messages) {
         post_event (self, "stop", st->event_label, st->model->label_name (st->event_label), st->next_index,
             st->published_end);
         st->event_label = -1;
       }
       break;
+    }
     case GST_EVENT_FLUSH_STOP:
       /* the worker may still finish the segment in hand; its result is dropped with the rest */
       drain (st);

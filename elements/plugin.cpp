@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "gstdgsctbin.h"
 #include "gstdgsctinfer.h"
+#include "gstdgsctjson.h"
 #include "gstdgsctsync.h"
 
 #include <gst/gst.h>
@@ -8,6 +10,9 @@ static gboolean plugin_init (GstPlugin * plugin)
 {
   gboolean ok = GST_ELEMENT_REGISTER (dgsctsync, plugin);
   ok &= GST_ELEMENT_REGISTER (dgsctinfer, plugin);
+  ok &= GST_ELEMENT_REGISTER (dgsctjson, plugin);
+  /* after its children */
+  ok &= GST_ELEMENT_REGISTER (dgsctbin, plugin);
   return ok;
 }
 

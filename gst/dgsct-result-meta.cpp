@@ -71,3 +71,38 @@ DgsctResultMeta *gst_buffer_add_dgsct_result_meta (GstBuffer * buffer, guint64 s
   r->scores = static_cast<gfloat *> (g_memdup2 (scores, n_classes * sizeof (gfloat)));
   return r;
 }
+
+GstEvent *dgsct_result_event_new (const DgsctResultMeta * r)
+{
+  GstBuffer *scores = gst_buffer_new_memdup (r->scores, r->n_classes * sizeof (gfloat));
+  GstStructure *s = gst_structure_new ("dgsct-result", "index", G_TYPE_UINT64, r->segment_index,
+      "start", G_TYPE_UINT64, r->start, "end", G_TYPE_UINT64, r->end, "label", G_TYPE_INT, r->label,
+      "background-label", G_TYPE_INT, r->background_label, "label-name", G_TYPE_STRING, r->label_name,
+      "confidence", G_TYPE_FLOAT, r->confidence, "foreground-prob", G_TYPE_FLOAT, r->foreground_prob,
+      "scores", GST_TYPE_BUFFER, scores, nullptr);
+  gst_buffer_unref (scores);
+  return gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s);
+}
+
+gboolean dgsct_result_event_parse (GstEvent * event, GstBuffer * target)
+{
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM || !gst_event_has_name (event, "dgsct-result"))
+    return FALSE;
+  const GstStructure *s = gst_event_get_structure (event);
+  guint64 index, start, end;
+  gint label, background;
+  gfloat confidence, foreground;
+  GstBuffer *scores = nullptr;
+  const gchar *name = gst_structure_get_string (s, "label-name");
+  if (!gst_structure_get (s, "index", G_TYPE_UINT64, &index, "start", G_TYPE_UINT64, &start, "end", G_TYPE_UINT64, &end,
+          "label", G_TYPE_INT, &label, "background-label", G_TYPE_INT, &background, "confidence", G_TYPE_FLOAT,
+          &confidence, "foreground-prob", G_TYPE_FLOAT, &foreground, "scores", GST_TYPE_BUFFER, &scores, nullptr) || !name)
+    return FALSE;
+  GstMapInfo map;
+  gst_buffer_map (scores, &map, GST_MAP_READ);
+  gst_buffer_add_dgsct_result_meta (target, index, start, end, label, background, name, confidence, foreground,
+      reinterpret_cast<const gfloat *> (map.data), map.size / sizeof (gfloat));
+  gst_buffer_unmap (scores, &map);
+  gst_buffer_unref (scores);
+  return TRUE;
+}

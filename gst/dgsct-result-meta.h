@@ -57,6 +57,13 @@ DgsctResultMeta *gst_buffer_add_dgsct_result_meta (GstBuffer * buffer, guint64 s
     GstClockTime end, gint label, gint background_label, const gchar * label_name, gfloat confidence,
     gfloat foreground_prob, const gfloat * scores, guint n_classes);
 
+/* Results decided after the last video frame (e.g. a clip's window closing at EOS) have no frame
+ * to ride on: dgsctinfer sends each as a serialised custom downstream event "dgsct-result" before
+ * EOS. dgsct_result_event_parse() adds the result of such an event as a meta to @target and
+ * returns TRUE; any other event gives FALSE. */
+GstEvent *dgsct_result_event_new (const DgsctResultMeta * result);
+gboolean dgsct_result_event_parse (GstEvent * event, GstBuffer * target);
+
 #define gst_buffer_get_dgsct_result_meta(b) \
   ((DgsctResultMeta *) gst_buffer_get_meta ((b), DGSCT_RESULT_META_API_TYPE))
 

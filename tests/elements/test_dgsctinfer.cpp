@@ -8,6 +8,7 @@
 #include <gst/app/gstappsrc.h>
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
+#include <json-glib/json-glib.h>
 #include <string>
 #include <vector>
 
@@ -29,8 +30,14 @@ struct Messages {
   }
 };
 
-/* Plays the golden clip (10 frames at 1 fps, 10 s of audio) through sync + infer. */
-void play_golden_clip (const std::string & infer_props, Messages & messages, int &result_metas)
+std::string model_file ()
+{
+  return g_getenv ("DGSCT_TEST_MODEL");
+}
+
+/* Plays the golden clip (10 frames at 1 fps, 10 s of audio) into `analysis`, whose video and audio
+ * pads are s.video and s.audio. */
+void play_golden_clip (const std::string & analysis, Messages & messages, int &result_metas)
 {
   auto input = dgsct::SafetensorsFile::open (reference ("input.safetensors"));
   const auto & frames = input->at ("frames");
@@ -39,8 +46,7 @@ void play_golden_clip (const std::string & infer_props, Messages & messages, int
 
   const std::string description = "appsrc name=video format=time max-bytes=0 ! s.video "
       "appsrc name=audio format=time max-bytes=0 ! s.audio "
-      "dgsctsync name=s ! dgsctinfer name=infer model=" + std::string (g_getenv ("DGSCT_TEST_MODEL")) + " " +
-      infer_props + " ! fakesink name=out signal-handoffs=true";
+      + analysis + " ! fakesink name=out signal-handoffs=true";
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch (description.c_str (), &error);
   fail_unless (pipeline != nullptr, "%s", error ? error->message : "");
@@ -147,7 +153,7 @@ GST_START_TEST (test_golden_clip_gives_the_model_labels)
   const int expected[10] = { 13, 28, 13, 28, 28, 13, 13, 28, 13, 28 };
   Messages messages;
   int metas;
-  play_golden_clip ("window-mode=clip", messages, metas);
+  play_golden_clip ("dgsctsync name=s ! dgsctinfer model=" + model_file () + " window-mode=clip", messages, metas);
   fail_unless_equals_int (messages.segments.size (), 10);
   for (int t = 0; t < 10; ++t) {
     const GstStructure *s = messages.segments[t];
@@ -173,12 +179,78 @@ GST_START_TEST (test_sliding_window_reports_every_segment_once)
 {
   Messages messages;
   int metas;
-  play_golden_clip ("window-mode=sliding", messages, metas);
+  play_golden_clip ("dgsctsync name=s ! dgsctinfer model=" + model_file () + " window-mode=sliding", messages, metas);
   /* 10 segments, window 10: one window, every segment reported, identical to the clip result. */
   fail_unless_equals_int (messages.segments.size (), 10);
   const int expected[10] = { 13, 28, 13, 28, 28, 13, 13, 28, 13, 28 };
   for (int t = 0; t < 10; ++t)
     fail_unless_equals_int (int_field (messages.segments[t], "label"), expected[t]);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_bin_and_json_lines_agree_with_the_messages)
+{
+  gchar *json_path = g_build_filename (g_get_tmp_dir (), "dgsct-test-results.jsonl", nullptr);
+  Messages messages;
+  int metas;
+  play_golden_clip ("dgsctbin name=s model=" + model_file () + " window-mode=clip ! dgsctjson scores=true location=" +
+      json_path, messages, metas);
+  gchar *text;
+  fail_unless (g_file_get_contents (json_path, &text, nullptr, nullptr));
+  gchar **lines = g_strsplit (text, "\n", -1);
+  size_t segment = 0, event = 0;
+  for (gchar **line = lines; *line && **line; ++line) {
+    JsonParser *parser = json_parser_new ();
+    fail_unless (json_parser_load_from_data (parser, *line, -1, nullptr), "not JSON: %s", *line);
+    JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+    const std::string type = json_object_get_string_member (o, "type");
+    if (type == "segment") {
+      fail_unless (segment < messages.segments.size ());
+      const GstStructure *m = messages.segments[segment++];
+      fail_unless_equals_int (json_object_get_int_member (o, "index"), (gint64) uint64_field (m, "index"));
+      fail_unless_equals_int (json_object_get_int_member (o, "label"), int_field (m, "label"));
+      fail_unless_equals_string (json_object_get_string_member (o, "label_name"), gst_structure_get_string (m, "label-name"));
+      fail_unless_equals_int (json_array_get_length (json_object_get_array_member (o, "scores")), 28);
+      JsonObject *rt = json_object_get_object_member (o, "running_time");
+      fail_unless_equals_int (json_object_get_int_member (rt, "start"), (gint64) uint64_field (m, "start"));
+    } else {
+      fail_unless_equals_string (type.c_str (), "event");
+      fail_unless (event < messages.events.size ());
+      const GstStructure *m = messages.events[event++];
+      fail_unless_equals_string (json_object_get_string_member (o, "state"), gst_structure_get_string (m, "state"));
+      fail_unless_equals_int (json_object_get_int_member (o, "index"), (gint64) uint64_field (m, "index"));
+    }
+    g_object_unref (parser);
+  }
+  fail_unless_equals_int (segment, 10);
+  fail_unless_equals_int (event, 8);
+  g_strfreev (lines);
+  g_free (text);
+  g_unlink (json_path);
+  g_free (json_path);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_yuv_video_is_converted_for_the_model)
+{
+  /* videotestsrc's I420 key frames go through the RGB conversion; 2 s at 5 fps: a window of 10
+   * needs 10 segments, so nothing is decided, but every segment is processed without warnings. */
+  GstElement *pipeline = gst_parse_launch (("videotestsrc num-buffers=10 ! video/x-raw,format=I420,width=64,height=48,"
+          "framerate=5/1 ! s.video audiotestsrc num-buffers=200 samplesperbuffer=320 ! audio/x-raw,rate=32000 ! s.audio "
+          "dgsctbin name=s model=" + model_file () + " ! fakesink").c_str (), nullptr);
+  fail_unless (pipeline != nullptr);
+  GstElement *bin = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline), 30 * GST_SECOND,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING));
+  fail_unless (msg != nullptr && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  guint64 processed = 0;
+  g_object_get (bin, "processed", &processed, nullptr);
+  fail_unless_equals_uint64 (processed, 2);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bin);
+  gst_object_unref (pipeline);
 }
 GST_END_TEST;
 
@@ -208,6 +280,8 @@ static Suite *dgsctinfer_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_golden_clip_gives_the_model_labels);
   tcase_add_test (tc, test_sliding_window_reports_every_segment_once);
+  tcase_add_test (tc, test_bin_and_json_lines_agree_with_the_messages);
+  tcase_add_test (tc, test_yuv_video_is_converted_for_the_model);
   tcase_add_test (tc, test_missing_model_file);
   tcase_add_test (tc, test_corrupt_model_file);
   return s;

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * SECTION:element-dgsctjson
+ * @title: dgsctjson
+ * @short_description: DG-SCT results as JSON Lines
+ *
+ * dgsctjson turns the #DgsctResultMeta on video buffers into JSON Lines (one object per line) on
+ * its src pad, for filesink, fdsink or tcpserversink, and, when #GstDgsctJson:location is set,
+ * into that file as well. The video itself is consumed.
+ *
+ * One line per segment:
+ * |[
+ * {"type":"segment","index":3,"label":13,"label_name":"Motorcycle","confidence":0.41,"foreground_prob":0.98,
+ *  "running_time":{"start":3000000000,"end":4000000000},"stream_time":{"start":3000000000,"end":4000000000},
+ *  "scores":[...],"wall_time":"2026-11-27T23:59:01.250000Z"}
+ * ]|
+ * and one per event change (consecutive foreground segments of one label form one event):
+ * |[
+ * {"type":"event","state":"start","label":13,"label_name":"Motorcycle","index":3,"running_time":3000000000,
+ *  "stream_time":3000000000}
+ * ]|
+ * `wall_time` appears with #GstDgsctJson:wall-clock; `scores` with #GstDgsctJson:scores.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc num-buffers=300 ! s.video audiotestsrc num-buffers=320 ! audioconvert ! \
+ *     audioresample ! s.audio dgsctsync name=s ! dgsctinfer model=ave.safetensors ! dgsctjson ! fdsink
+ * ]|
+ */
+#include "gstdgsctjson.h"
+
+#include "dgsct-result-meta.h"
+
+#include <cstdio>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string>
+
+GST_DEBUG_CATEGORY_STATIC (dgsct_json_debug);
+#define GST_CAT_DEFAULT dgsct_json_debug
+
+#define DEFAULT_LOCATION nullptr
+#define DEFAULT_WALL_CLOCK FALSE
+#define DEFAULT_SCORES FALSE
+
+enum {
+  PROP_0,
+  PROP_LOCATION,
+  PROP_WALL_CLOCK,
+  PROP_SCORES,
+};
+
+struct _GstDgsctJson {
+  GstBaseTransform parent;
+  /* properties, under the object lock */
+  gchar *location;
+  gboolean wall_clock, scores;
+  /* streaming state */
+  FILE *file;
+  gint event_label;   /* open event, -1 when none */
+  const gchar *event_name;  /* its label name (interned) */
+  guint64 next_index;
+  GstClockTime last_end;
+};
+
+G_DEFINE_TYPE (GstDgsctJson, gst_dgsct_json, GST_TYPE_BASE_TRANSFORM);
+GST_ELEMENT_REGISTER_DEFINE (dgsctjson, "dgsctjson", GST_RANK_NONE, GST_TYPE_DGSCT_JSON);
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-raw"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-ndjson"));
+
+static GstClockTime to_stream_time (GstDgsctJson * self, GstClockTime rt)
+{
+  GstSegment *segment = &GST_BASE_TRANSFORM (self)->segment;
+  return gst_segment_to_stream_time (segment, GST_FORMAT_TIME,
+      gst_segment_position_from_running_time (segment, GST_FORMAT_TIME, rt));
+}
+
+static void add_time (JsonBuilder * b, const char *name, GstClockTime t)
+{
+  json_builder_set_member_name (b, name);
+  if (GST_CLOCK_TIME_IS_VALID (t))
+    json_builder_add_int_value (b, (gint64) t);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void append_line (std::string & out, JsonBuilder * b)
+{
+  JsonNode *root = json_builder_get_root (b);
+  JsonGenerator *gen = json_generator_new ();
+  json_generator_set_root (gen, root);
+  gchar *text = json_generator_to_data (gen, nullptr);
+  out += text;
+  out += '\n';
+  g_free (text);
+  g_object_unref (gen);
+  json_node_unref (root);
+}
+
+static void append_event (GstDgsctJson * self, std::string & out, const char *state, gint label, const char *name,
+    guint64 index, GstClockTime at)
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "event");
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, state);
+  json_builder_set_member_name (b, "label");
+  json_builder_add_int_value (b, label);
+  json_builder_set_member_name (b, "label_name");
+  json_builder_add_string_value (b, name);
+  json_builder_set_member_name (b, "index");
+  json_builder_add_int_value (b, (gint64) index);
+  add_time (b, "running_time", at);
+  add_time (b, "stream_time", to_stream_time (self, at));
+  json_builder_end_object (b);
+  append_line (out, b);
+  g_object_unref (b);
+}
+
+static void append_segment (GstDgsctJson * self, std::string & out, const DgsctResultMeta * r, gboolean wall_clock,
+    gboolean scores)
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "segment");
+  json_builder_set_member_name (b, "index");
+  json_builder_add_int_value (b, (gint64) r->segment_index);
+  json_builder_set_member_name (b, "label");
+  json_builder_add_int_value (b, r->label);
+  json_builder_set_member_name (b, "label_name");
+  json_builder_add_string_value (b, r->label_name);
+  json_builder_set_member_name (b, "confidence");
+  json_builder_add_double_value (b, r->confidence);
+  json_builder_set_member_name (b, "foreground_prob");
+  json_builder_add_double_value (b, r->foreground_prob);
+  json_builder_set_member_name (b, "running_time");
+  json_builder_begin_object (b);
+  add_time (b, "start", r->start);
+  add_time (b, "end", r->end);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "stream_time");
+  json_builder_begin_object (b);
+  add_time (b, "start", to_stream_time (self, r->start));
+  add_time (b, "end", to_stream_time (self, r->end));
+  json_builder_end_object (b);
+  if (scores) {
+    json_builder_set_member_name (b, "scores");
+    json_builder_begin_array (b);
+    for (guint i = 0; i < r->n_classes; ++i)
+      json_builder_add_double_value (b, r->scores[i]);
+    json_builder_end_array (b);
+  }
+  if (wall_clock) {
+    GDateTime *now = g_date_time_new_now_utc ();
+    gchar *iso = g_date_time_format_iso8601 (now);
+    json_builder_set_member_name (b, "wall_time");
+    json_builder_add_string_value (b, iso);
+    g_free (iso);
+    g_date_time_unref (now);
+  }
+  json_builder_end_object (b);
+  append_line (out, b);
+  g_object_unref (b);
+}
+
+/* Event lines for the change `r` brings, then its segment line. */
+static void append_result (GstDgsctJson * self, std::string & out, const DgsctResultMeta * r, gboolean wall_clock,
+    gboolean scores)
+{
+  const gint event = r->label == r->background_label ? -1 : r->label;
+  if (event != self->event_label) {
+    if (self->event_label >= 0)
+      append_event (self, out, "stop", self->event_label, self->event_name, r->segment_index, r->start);
+    if (event >= 0) {
+      append_event (self, out, "start", event, r->label_name, r->segment_index, r->start);
+      self->event_name = r->label_name;
+    }
+    self->event_label = event;
+  }
+  append_segment (self, out, r, wall_clock, scores);
+  self->next_index = r->segment_index + 1;
+  self->last_end = r->end;
+}
+
+static GstFlowReturn emit_text (GstDgsctJson * self, const std::string & text, GstBuffer ** out)
+{
+  *out = nullptr;
+  if (text.empty ())
+    return GST_FLOW_OK;
+  if (self->file && (fwrite (text.data (), 1, text.size (), self->file) != text.size () || fflush (self->file) != 0)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("Could not write to file \"%s\".", self->location), GST_ERROR_SYSTEM);
+    return GST_FLOW_ERROR;
+  }
+  *out = gst_buffer_new_memdup (text.data (), text.size ());
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn gst_dgsct_json_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
+{
+  auto *self = GST_DGSCT_JSON (trans);
+  GstBuffer *in = trans->queued_buf;
+  trans->queued_buf = nullptr;
+  *outbuf = nullptr;
+  if (!in)
+    return GST_FLOW_OK;
+  GST_OBJECT_LOCK (self);
+  const gboolean wall_clock = self->wall_clock, scores = self->scores;
+  GST_OBJECT_UNLOCK (self);
+  std::string text;
+  gpointer state = nullptr;
+  GstMeta *meta;
+  while ((meta = gst_buffer_iterate_meta_filtered (in, &state, DGSCT_RESULT_META_API_TYPE)))
+    append_result (self, text, reinterpret_cast<DgsctResultMeta *> (meta), wall_clock, scores);
+  GstFlowReturn ret = emit_text (self, text, outbuf);
+  if (*outbuf)
+    gst_buffer_copy_into (*outbuf, in, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  gst_buffer_unref (in);
+  return ret;
+}
+
+/* Lines for the results in `carrier`'s metas, pushed downstream now. */
+static GstFlowReturn push_results (GstDgsctJson * self, GstBuffer * carrier)
+{
+  gst_buffer_ref (carrier);
+  GST_BASE_TRANSFORM (self)->queued_buf = carrier;
+  GstBuffer *out = nullptr;
+  GstFlowReturn ret = gst_dgsct_json_generate_output (GST_BASE_TRANSFORM (self), &out);
+  if (ret == GST_FLOW_OK && out)
+    ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), out);
+  return ret;
+}
+
+static gboolean gst_dgsct_json_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  auto *self = GST_DGSCT_JSON (trans);
+  /* Results decided after the last frame arrive as events (see dgsct_result_event_new). */
+  GstBuffer *carrier = gst_buffer_new ();
+  if (dgsct_result_event_parse (event, carrier)) {
+    push_results (self, carrier);
+    gst_buffer_unref (carrier);
+    gst_event_unref (event);
+    return TRUE;
+  }
+  gst_buffer_unref (carrier);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->event_label >= 0) {
+    std::string text;
+    append_event (self, text, "stop", self->event_label, self->event_name, self->next_index, self->last_end);
+    self->event_label = -1;
+    GstBuffer *out;
+    if (emit_text (self, text, &out) == GST_FLOW_OK && out)
+      gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (trans), out);
+  }
+  return GST_BASE_TRANSFORM_CLASS (gst_dgsct_json_parent_class)->sink_event (trans, event);
+}
+
+static GstCaps *gst_dgsct_json_transform_caps (GstBaseTransform *, GstPadDirection direction, GstCaps *, GstCaps * filter)
+{
+  GstCaps *caps = gst_caps_from_string (direction == GST_PAD_SINK ? "application/x-ndjson" : "video/x-raw");
+  if (filter) {
+    GstCaps *both = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (caps);
+    caps = both;
+  }
+  return caps;
+}
+
+static gboolean gst_dgsct_json_start (GstBaseTransform * trans)
+{
+  auto *self = GST_DGSCT_JSON (trans);
+  self->event_label = -1;
+  self->next_index = 0;
+  self->last_end = GST_CLOCK_TIME_NONE;
+  GST_OBJECT_LOCK (self);
+  gchar *location = g_strdup (self->location);
+  GST_OBJECT_UNLOCK (self);
+  if (location && *location) {
+    self->file = g_fopen (location, "w");
+    if (!self->file) {
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("Could not open file \"%s\" for writing.", location),
+          GST_ERROR_SYSTEM);
+      g_free (location);
+      return FALSE;
+    }
+  }
+  g_free (location);
+  return TRUE;
+}
+
+static gboolean gst_dgsct_json_stop (GstBaseTransform * trans)
+{
+  auto *self = GST_DGSCT_JSON (trans);
+  if (self->file)
+    fclose (self->file);
+  self->file = nullptr;
+  return TRUE;
+}
+
+static void gst_dgsct_json_set_property (GObject * object, guint prop_id, const GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_DGSCT_JSON (object);
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_free (self->location);
+      self->location = g_value_dup_string (value);
+      break;
+    case PROP_WALL_CLOCK:
+      self->wall_clock = g_value_get_boolean (value);
+      break;
+    case PROP_SCORES:
+      self->scores = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void gst_dgsct_json_get_property (GObject * object, guint prop_id, GValue * value, GParamSpec * pspec)
+{
+  auto *self = GST_DGSCT_JSON (object);
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_value_set_string (value, self->location);
+      break;
+    case PROP_WALL_CLOCK:
+      g_value_set_boolean (value, self->wall_clock);
+      break;
+    case PROP_SCORES:
+      g_value_set_boolean (value, self->scores);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void gst_dgsct_json_finalize (GObject * object)
+{
+  g_free (GST_DGSCT_JSON (object)->location);
+  G_OBJECT_CLASS (gst_dgsct_json_parent_class)->finalize (object);
+}
+
+static void gst_dgsct_json_class_init (GstDgsctJsonClass * klass)
+{
+  auto *gobject_class = G_OBJECT_CLASS (klass);
+  auto *element_class = GST_ELEMENT_CLASS (klass);
+  auto *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (dgsct_json_debug, "dgsctjson", 0, "DG-SCT results as JSON Lines");
+
+  gobject_class->set_property = gst_dgsct_json_set_property;
+  gobject_class->get_property = gst_dgsct_json_get_property;
+  gobject_class->finalize = gst_dgsct_json_finalize;
+
+  const auto ready = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  const auto playing = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property (gobject_class, PROP_LOCATION,
+      g_param_spec_string ("location", "Location", "Also write the lines to this file (truncated at start)",
+          DEFAULT_LOCATION, ready));
+  g_object_class_install_property (gobject_class, PROP_WALL_CLOCK,
+      g_param_spec_boolean ("wall-clock", "Wall clock", "Add the UTC wall-clock time a segment line was written",
+          DEFAULT_WALL_CLOCK, playing));
+  g_object_class_install_property (gobject_class, PROP_SCORES,
+      g_param_spec_boolean ("scores", "Scores", "Add the per-class event scores to segment lines", DEFAULT_SCORES,
+          playing));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "DG-SCT JSON Lines", "Formatter/Metadata",
+      "Writes DG-SCT segment results and event changes as JSON Lines", "dgsct-gst developers");
+
+  trans_class->generate_output = GST_DEBUG_FUNCPTR (gst_dgsct_json_generate_output);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_dgsct_json_sink_event);
+  trans_class->transform_caps = GST_DEBUG_FUNCPTR (gst_dgsct_json_transform_caps);
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_dgsct_json_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_dgsct_json_stop);
+  trans_class->passthrough_on_same_caps = FALSE;
+}
+
+static void gst_dgsct_json_init (GstDgsctJson * self)
+{
+  self->location = nullptr;
+  self->wall_clock = DEFAULT_WALL_CLOCK;
+  self->scores = DEFAULT_SCORES;
+  self->file = nullptr;
+  self->event_label = -1;
+  self->event_name = nullptr;
+}
