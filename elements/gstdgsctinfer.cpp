@@ -15,6 +15,9 @@
  * like the paper's evaluation (results every window); `sliding` produces a result for every new
  * segment from the window that ends #GstDgsctInfer:lookahead segments after it.
  *
+ * For tests, the environment variable `DGSCT_DEBUG_INFER_DELAY_MS` adds that many milliseconds to
+ * every segment's inference, to simulate a model slower than real time.
+ *
  * In non-live pipelines no segment is dropped: when the queue is full the streaming thread waits,
  * so file analysis is deterministic. In live pipelines a segment arriving at a full queue is
  * dropped, counted (#GstDgsctInfer:dropped) and reported with a QoS message; video never waits.
@@ -124,6 +127,7 @@ struct InferState {
   bool stopping = false, busy = false;
   bool live = false, live_known = false;
   guint64 processed = 0, dropped = 0;
+  guint debug_delay_ms = 0;        /* $DGSCT_DEBUG_INFER_DELAY_MS: simulates a slow model */
   GstClockTime inference_time = 0; /* latest encode + head */
   GstClockTime segment_duration = GST_SECOND;
   /* worker only */
@@ -310,6 +314,8 @@ static void worker_loop (GstDgsctInfer * self, InferState * st)
       st->settled.notify_all ();
     }
     const auto begin = std::chrono::steady_clock::now ();
+    if (st->debug_delay_ms)
+      std::this_thread::sleep_for (std::chrono::milliseconds (st->debug_delay_ms));
     try {
       st->window.push_back ({job.index, job.start, job.end, st->model->encode_segment (job.frame, job.audio)});
       run_head (self, st);
@@ -531,6 +537,8 @@ static gboolean gst_dgsct_infer_start (GstBaseTransform * trans)
       st->model->device ().str ().c_str (), dgsct::precision_name (st->model->precision ()));
   st->stopping = false;
   st->live_known = false;
+  const char *delay = g_getenv ("DGSCT_DEBUG_INFER_DELAY_MS");
+  st->debug_delay_ms = delay ? (guint) g_ascii_strtoull (delay, nullptr, 10) : 0;
   st->processed = st->dropped = 0;
   st->event_label = -1;
   reset_stream (st);

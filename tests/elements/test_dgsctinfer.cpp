@@ -254,6 +254,67 @@ GST_START_TEST (test_yuv_video_is_converted_for_the_model)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_live_slow_inference_drops_segments_not_frames)
+{
+  /* Each inference takes 3 s while segments arrive every second: with a queue of one, segment 0
+   * runs, segment 1 waits, segment 2 finds the queue full and is dropped. Video is not held up. */
+  g_setenv ("DGSCT_DEBUG_INFER_DELAY_MS", "3000", TRUE);
+  GstElement *pipeline = gst_parse_launch (("videotestsrc is-live=true num-buffers=90 ! video/x-raw,width=64,height=48,"
+          "framerate=30/1 ! s.video audiotestsrc is-live=true samplesperbuffer=320 ! audio/x-raw,rate=32000 ! s.audio "
+          "dgsctbin name=s queue-size=1 model=" + model_file () + " ! fakesink name=out signal-handoffs=true sync=true").c_str (), nullptr);
+  fail_unless (pipeline != nullptr);
+  GstElement *bin = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  int frames = 0;
+  g_signal_connect (sink, "handoff", G_CALLBACK (+[](GstElement *, GstBuffer *, GstPad *, gpointer count) {
+            ++*static_cast<int *> (count);
+          }), &frames);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (gst_element_get_state (pipeline, nullptr, nullptr, 10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  GstQuery *latency = gst_query_new_latency ();
+  fail_unless (gst_element_query (pipeline, latency));
+  gboolean live;
+  GstClockTime min;
+  gst_query_parse_latency (latency, &live, &min, nullptr);
+  gst_query_unref (latency);
+  fail_unless (live);
+  fail_unless (min >= GST_SECOND, "latency %" GST_TIME_FORMAT " below the segment duration", GST_TIME_ARGS (min));
+
+  int qos = 0;
+  bool eos = false;
+  GstBus *bus = gst_element_get_bus (pipeline);
+  while (!eos) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+        (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_QOS));
+    fail_unless (msg != nullptr, "no EOS within 30 s");
+    fail_unless (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ERROR);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_QOS && GST_MESSAGE_SRC (msg) == GST_OBJECT (gst_bin_get_by_name (GST_BIN (bin), "infer"))) {
+      GstFormat format;
+      guint64 processed, dropped;
+      gst_message_parse_qos_stats (msg, &format, &processed, &dropped);
+      fail_unless_equals_int (format, GST_FORMAT_DEFAULT);
+      fail_unless (dropped >= 1);
+      ++qos;
+    }
+    eos = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  fail_unless_equals_int (frames, 90);
+  guint64 dropped = 0, processed = 0;
+  g_object_get (bin, "dropped", &dropped, "processed", &processed, nullptr);
+  fail_unless (dropped >= 1, "no segment dropped");
+  fail_unless_equals_int (qos, (int) dropped);
+  /* 3 s of video: 3 segments, or 4 when live running time does not start on a segment boundary. */
+  fail_unless (processed + dropped == 3 || processed + dropped == 4, "%d segments", (int) (processed + dropped));
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (bin);
+  gst_object_unref (pipeline);
+  g_unsetenv ("DGSCT_DEBUG_INFER_DELAY_MS");
+}
+GST_END_TEST;
+
 GST_START_TEST (test_missing_model_file)
 {
   const std::string text = load_error ("/nonexistent/ave.safetensors");
@@ -282,6 +343,7 @@ static Suite *dgsctinfer_suite (void)
   tcase_add_test (tc, test_sliding_window_reports_every_segment_once);
   tcase_add_test (tc, test_bin_and_json_lines_agree_with_the_messages);
   tcase_add_test (tc, test_yuv_video_is_converted_for_the_model);
+  tcase_add_test (tc, test_live_slow_inference_drops_segments_not_frames);
   tcase_add_test (tc, test_missing_model_file);
   tcase_add_test (tc, test_corrupt_model_file);
   return s;
