@@ -128,7 +128,7 @@ struct InferState {
   bool live = false, live_known = false;
   guint64 processed = 0, dropped = 0;
   guint debug_delay_ms = 0;        /* $DGSCT_DEBUG_INFER_DELAY_MS: simulates a slow model */
-  GstClockTime inference_time = 0; /* latest encode + head */
+  GstClockTime inference_time = 0; /* the slowest encode + head so far: part of the latency */
   GstClockTime segment_duration = GST_SECOND;
   /* worker only */
   std::deque<Cached> window;
@@ -324,11 +324,19 @@ static void worker_loop (GstDgsctInfer * self, InferState * st)
           ("%s", e.what ()));
     }
     const auto elapsed = std::chrono::duration_cast < std::chrono::nanoseconds > (std::chrono::steady_clock::now () - begin);
-    std::lock_guard<std::mutex> guard (st->lock);
-    st->inference_time = elapsed.count ();
-    st->processed++;
-    st->busy = false;
-    st->settled.notify_all ();
+    bool grew;
+    {
+      std::lock_guard<std::mutex> guard (st->lock);
+      /* Re-announce the latency when inference got more than 10 % slower than announced. */
+      grew = (GstClockTime) elapsed.count () > st->inference_time + st->inference_time / 10;
+      if (grew)
+        st->inference_time = elapsed.count ();
+      st->processed++;
+      st->busy = false;
+      st->settled.notify_all ();
+    }
+    if (grew)
+      gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
   }
 }
 
@@ -540,6 +548,7 @@ static gboolean gst_dgsct_infer_start (GstBaseTransform * trans)
   const char *delay = g_getenv ("DGSCT_DEBUG_INFER_DELAY_MS");
   st->debug_delay_ms = delay ? (guint) g_ascii_strtoull (delay, nullptr, 10) : 0;
   st->processed = st->dropped = 0;
+  st->inference_time = 0;
   st->event_label = -1;
   reset_stream (st);
   st->worker = std::thread (worker_loop, self, st);

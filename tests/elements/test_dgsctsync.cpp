@@ -176,6 +176,45 @@ GST_START_TEST (test_meta_survives_scale_and_convert)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_flushing_seek_restarts_the_segments)
+{
+  /* Seek to 5 s (stop at 8 s) before playing: segments keep their stream time, restart in running time. */
+  GstElement *pipeline = gst_parse_launch ("videotestsrc ! video/x-raw,width=64,height=48,framerate=10/1 ! s.video "
+      "audiotestsrc samplesperbuffer=320 ! audio/x-raw,rate=32000 ! s.audio dgsctsync name=s ! appsink name=out sync=false",
+      nullptr);
+  fail_unless (pipeline != nullptr);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
+  gst_element_set_state (pipeline, GST_STATE_PAUSED);
+  fail_unless_equals_int (gst_element_get_state (pipeline, nullptr, nullptr, 10 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_element_seek (pipeline, 1.0, GST_FORMAT_TIME, (GstSeekFlags) (GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_ACCURATE),
+          GST_SEEK_TYPE_SET, 5 * GST_SECOND, GST_SEEK_TYPE_SET, 8 * GST_SECOND));
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  std::vector<DgsctSegmentMeta> segments;
+  int frames = 0;
+  GstSample *sample;
+  while ((sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 20 * GST_SECOND))) {
+    ++frames;
+    gpointer state = nullptr;
+    GstMeta *meta;
+    while ((meta = gst_buffer_iterate_meta_filtered (gst_sample_get_buffer (sample), &state, DGSCT_SEGMENT_META_API_TYPE)))
+      segments.push_back (*reinterpret_cast<DgsctSegmentMeta *> (meta));  /* plain fields only are read below */
+    gst_sample_unref (sample);
+  }
+  fail_unless (gst_app_sink_is_eos (GST_APP_SINK (sink)));
+  fail_unless_equals_int (frames, 30);
+  fail_unless_equals_int (segments.size (), 3);
+  for (guint64 k = 0; k < 3; ++k) {
+    fail_unless_equals_uint64 (segments[k].start, k * GST_SECOND);
+    fail_unless_equals_uint64 (segments[k].stream_start, (5 + k) * GST_SECOND);
+    fail_unless_equals_uint64 (segments[k].stream_end, (6 + k) * GST_SECOND);
+    fail_unless_equals_int (segments[k].flags, DGSCT_SEGMENT_FLAG_NONE);
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+GST_END_TEST;
+
 static Suite *dgsctsync_suite (void)
 {
   Suite *s = suite_create ("dgsctsync");
@@ -188,6 +227,7 @@ static Suite *dgsctsync_suite (void)
   tcase_add_test (tc, test_audio_is_resampled_to_the_model_rate);
   tcase_add_test (tc, test_segment_without_frame_reuses_the_last);
   tcase_add_test (tc, test_meta_survives_scale_and_convert);
+  tcase_add_test (tc, test_flushing_seek_restarts_the_segments);
   return s;
 }
 
