@@ -2,11 +2,12 @@
 /**
  * SECTION:element-dgsctbin
  * @title: dgsctbin
- * @short_description: dgsctsync + dgsctinfer in one element
+ * @short_description: dgsctsync + dgsctmel + dgsctpatch + dgsctinfer in one element
  *
- * A bin of dgsctsync and dgsctinfer with ghost pads `video`, `audio` and `src`. The common
- * properties of both are properties of the bin; the others remain reachable as `sync::name` and
- * `infer::name` (GstChildProxy).
+ * A bin of `dgsctsync ! dgsctmel ! dgsctpatch ! dgsctinfer` with ghost pads `video`, `audio` and
+ * `src`. The common properties are properties of the bin (`model` goes to the three elements that
+ * need it, so the front end is the model's own); the others remain reachable as `sync::name`,
+ * `mel::name`, `patch::name` and `infer::name` (GstChildProxy).
  *
  * ## Example launch line
  * |[
@@ -17,7 +18,12 @@
  */
 #include "gstdgsctbin.h"
 
+#include <utility>
+#include <vector>
+
 #include "gstdgsctinfer.h"
+#include "gstdgsctmel.h"
+#include "gstdgsctpatch.h"
 #include "gstdgsctsync.h"
 
 GST_DEBUG_CATEGORY_STATIC (dgsct_bin_debug);
@@ -25,21 +31,23 @@ GST_DEBUG_CATEGORY_STATIC (dgsct_bin_debug);
 
 struct _GstDgsctBin {
   GstBin parent;
-  GstElement *sync, *infer;
+  GstElement *sync, *mel, *patch, *infer;
 };
 
 G_DEFINE_TYPE (GstDgsctBin, gst_dgsct_bin, GST_TYPE_BIN);
 GST_ELEMENT_REGISTER_DEFINE (dgsctbin, "dgsctbin", GST_RANK_NONE, GST_TYPE_DGSCT_BIN);
 
-/* The forwarded properties: property id - 1 indexes this table. */
+/* The forwarded properties: property id - 1 indexes this table. The first target describes the
+ * property and answers reads; writes go to every target. */
+enum Target { SYNC = 1, MEL = 2, PATCH = 4, INFER = 8 };
 struct Forwarded {
-  bool on_sync;
+  int targets;
   const char *property;
 };
 static const Forwarded kForwarded[] = {
-  {false, "model"}, {false, "device"}, {false, "precision"}, {false, "window-mode"}, {false, "lookahead"},
-  {false, "post-messages"}, {false, "queue-size"}, {false, "processed"}, {false, "dropped"},
-  {true, "segment-duration"}, {true, "key-frame"}, {true, "emit-partial"},
+  {INFER | MEL | PATCH, "model"}, {INFER, "device"}, {INFER, "precision"}, {INFER, "window-mode"},
+  {INFER, "lookahead"}, {INFER, "post-messages"}, {INFER, "queue-size"}, {INFER, "processed"}, {INFER, "dropped"},
+  {SYNC, "segment-duration"}, {SYNC, "key-frame"}, {SYNC, "emit-partial"},
 };
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video", GST_PAD_SINK, GST_PAD_ALWAYS,
@@ -72,9 +80,15 @@ static GParamSpec *clone_pspec (GParamSpec * p)
   return nullptr;
 }
 
-static GstElement *child_for (GstDgsctBin * self, guint prop_id)
+static std::vector<GstElement *> targets (GstDgsctBin * self, guint prop_id)
 {
-  return kForwarded[prop_id - 1].on_sync ? self->sync : self->infer;
+  std::vector<GstElement *> out;
+  const int mask = kForwarded[prop_id - 1].targets;
+  for (auto [bit, element] : {std::pair<int, GstElement *> {INFER, self->infer}, {SYNC, self->sync}, {MEL, self->mel},
+          {PATCH, self->patch}})
+    if (mask & bit)
+      out.push_back (element);
+  return out;
 }
 
 static void gst_dgsct_bin_set_property (GObject * object, guint prop_id, const GValue * value, GParamSpec * pspec)
@@ -83,7 +97,8 @@ static void gst_dgsct_bin_set_property (GObject * object, guint prop_id, const G
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     return;
   }
-  g_object_set_property (G_OBJECT (child_for (GST_DGSCT_BIN (object), prop_id)), kForwarded[prop_id - 1].property, value);
+  for (GstElement *child : targets (GST_DGSCT_BIN (object), prop_id))
+    g_object_set_property (G_OBJECT (child), kForwarded[prop_id - 1].property, value);
 }
 
 static void gst_dgsct_bin_get_property (GObject * object, guint prop_id, GValue * value, GParamSpec * pspec)
@@ -92,7 +107,8 @@ static void gst_dgsct_bin_get_property (GObject * object, guint prop_id, GValue 
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     return;
   }
-  g_object_get_property (G_OBJECT (child_for (GST_DGSCT_BIN (object), prop_id)), kForwarded[prop_id - 1].property, value);
+  g_object_get_property (G_OBJECT (targets (GST_DGSCT_BIN (object), prop_id).front ()), kForwarded[prop_id - 1].property,
+      value);
 }
 
 static void gst_dgsct_bin_class_init (GstDgsctBinClass * klass)
@@ -107,7 +123,7 @@ static void gst_dgsct_bin_class_init (GstDgsctBinClass * klass)
   auto *infer_class = static_cast<GObjectClass *> (g_type_class_ref (GST_TYPE_DGSCT_INFER));
   for (guint i = 0; i < G_N_ELEMENTS (kForwarded); ++i)
     g_object_class_install_property (gobject_class, i + 1, clone_pspec (g_object_class_find_property (
-                kForwarded[i].on_sync ? sync_class : infer_class, kForwarded[i].property)));
+                (kForwarded[i].targets & INFER) ? infer_class : sync_class, kForwarded[i].property)));
   g_type_class_unref (sync_class);
   g_type_class_unref (infer_class);
 
@@ -115,7 +131,7 @@ static void gst_dgsct_bin_class_init (GstDgsctBinClass * klass)
   gst_element_class_add_static_pad_template (element_class, &audio_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "DG-SCT analysis bin", "Filter/Analyzer/Audio/Video",
-      "Segments audio and video and runs DG-SCT on them (dgsctsync ! dgsctinfer)", "dgsct-gst developers");
+      "Segments audio and video and runs DG-SCT on them (dgsctsync ! dgsctmel ! dgsctpatch ! dgsctinfer)", "dgsct-gst developers");
 }
 
 static void ghost (GstDgsctBin * self, const char *name, GstElement * child, const char *child_pad)
@@ -128,10 +144,12 @@ static void ghost (GstDgsctBin * self, const char *name, GstElement * child, con
 
 static void gst_dgsct_bin_init (GstDgsctBin * self)
 {
-  self->sync = gst_element_factory_make ("dgsctsync", "sync");
-  self->infer = gst_element_factory_make ("dgsctinfer", "infer");
-  gst_bin_add_many (GST_BIN (self), self->sync, self->infer, nullptr);
-  gst_element_link (self->sync, self->infer);
+  self->sync = GST_ELEMENT (g_object_new (GST_TYPE_DGSCT_SYNC, "name", "sync", nullptr));
+  self->mel = GST_ELEMENT (g_object_new (GST_TYPE_DGSCT_MEL, "name", "mel", nullptr));
+  self->patch = GST_ELEMENT (g_object_new (GST_TYPE_DGSCT_PATCH, "name", "patch", nullptr));
+  self->infer = GST_ELEMENT (g_object_new (GST_TYPE_DGSCT_INFER, "name", "infer", nullptr));
+  gst_bin_add_many (GST_BIN (self), self->sync, self->mel, self->patch, self->infer, nullptr);
+  gst_element_link_many (self->sync, self->mel, self->patch, self->infer, nullptr);
   ghost (self, "video", self->sync, "video");
   ghost (self, "audio", self->sync, "audio");
   ghost (self, "src", self->infer, "src");

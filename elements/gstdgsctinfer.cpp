@@ -39,7 +39,10 @@
 
 #include "dgsct-result-meta.h"
 #include "dgsct-segment-meta.h"
+#include "dgsct-tensor-meta.h"
+#include "dgsct/frontend.h"
 #include "dgsct/model.h"
+#include "support.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -93,11 +96,30 @@ static GType dgsct_window_mode_get_type (void)
 
 namespace {
 
+/* A segment to analyse: prepared inputs (from dgsctpatch / dgsctmel) or the raw ones. */
 struct Job {
   guint64 index;
   GstClockTime start, end;
-  torch::Tensor frame, audio;
+  torch::Tensor frame_norm, log_mel;  /* [3, size, size], [1, frames, mels]; or undefined */
+  torch::Tensor frame, audio;         /* [H, W, 3] uint8, [samples]; when not prepared */
 };
+
+torch::Tensor tensor_of (DgsctTensorMeta * meta)
+{
+  std::vector<int64_t> dims (meta->dims, meta->dims + meta->n_dims);
+  GstMapInfo map;
+  if (!gst_buffer_map (meta->data, &map, GST_MAP_READ))
+    throw std::runtime_error (std::string ("cannot map tensor ") + meta->name);
+  auto t = torch::empty (dims, torch::kFloat32);
+  if (map.size != t.nbytes ()) {
+    gst_buffer_unmap (meta->data, &map);
+    throw std::runtime_error (std::string ("tensor ") + meta->name + " holds " + std::to_string (map.size) +
+        " bytes, its dims need " + std::to_string (t.nbytes ()));
+  }
+  std::memcpy (t.data_ptr (), map.data, map.size);
+  gst_buffer_unmap (meta->data, &map);
+  return t;
+}
 
 struct Cached {
   guint64 index;
@@ -156,67 +178,6 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink", GST
     GST_STATIC_CAPS ("video/x-raw"));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("video/x-raw"));
-
-/* A model name (no '/' and no file of that name) is looked up as NAME.safetensors in
- * $DGSCT_MODEL_PATH (colon-separated), then in the installed models folder. */
-static std::string resolve_model (const std::string & location)
-{
-  if (location.find ('/') != std::string::npos || g_file_test (location.c_str (), G_FILE_TEST_EXISTS))
-    return location;
-  std::vector<std::string> dirs;
-  if (const char *env = g_getenv ("DGSCT_MODEL_PATH")) {
-    std::stringstream ss (env);
-    for (std::string dir; std::getline (ss, dir, ':');)
-      if (!dir.empty ())
-        dirs.push_back (dir);
-  }
-  dirs.push_back (DGSCT_INSTALLED_MODEL_DIR);
-  for (const auto & dir : dirs) {
-    const std::string path = dir + "/" + location + ".safetensors";
-    if (g_file_test (path.c_str (), G_FILE_TEST_IS_REGULAR))
-      return path;
-  }
-  return location;
-}
-
-/* The key frame as a [H, W, 3] uint8 RGB tensor. */
-static torch::Tensor rgb_tensor (GstBuffer * frame, GstCaps * caps)
-{
-  GstVideoInfo in, out;
-  if (!caps || !gst_video_info_from_caps (&in, caps))
-    throw std::runtime_error ("key frame without usable video caps");
-  gst_video_info_set_format (&out, GST_VIDEO_FORMAT_RGB, in.width, in.height);
-  out.fps_n = in.fps_n;         /* the converter insists on equal rates and aspect */
-  out.fps_d = in.fps_d;
-  out.par_n = in.par_n;
-  out.par_d = in.par_d;
-  GstBuffer *rgb = frame;
-  if (GST_VIDEO_INFO_FORMAT (&in) != GST_VIDEO_FORMAT_RGB) {
-    rgb = gst_buffer_new_allocate (nullptr, out.size, nullptr);
-    GstVideoFrame src, dst;
-    if (!gst_video_frame_map (&src, &in, frame, GST_MAP_READ))
-      throw std::runtime_error ("cannot map the key frame");
-    gst_video_frame_map (&dst, &out, rgb, GST_MAP_WRITE);
-    GstVideoConverter *converter = gst_video_converter_new (&in, &out, nullptr);
-    gst_video_converter_frame (converter, &src, &dst);
-    gst_video_converter_free (converter);
-    gst_video_frame_unmap (&src);
-    gst_video_frame_unmap (&dst);
-  }
-  GstVideoFrame map;
-  if (!gst_video_frame_map (&map, &out, rgb, GST_MAP_READ))
-    throw std::runtime_error ("cannot map the RGB key frame");
-  auto tensor = torch::empty ({in.height, in.width, 3}, torch::kUInt8);
-  const auto *data = static_cast<const uint8_t *> (GST_VIDEO_FRAME_PLANE_DATA (&map, 0));
-  const int stride = GST_VIDEO_FRAME_PLANE_STRIDE (&map, 0);
-  for (int y = 0; y < in.height; ++y)
-    std::memcpy (tensor.data_ptr<uint8_t> () + static_cast<size_t> (y) * in.width * 3, data + static_cast<size_t> (y) * stride,
-        static_cast<size_t> (in.width) * 3);
-  gst_video_frame_unmap (&map);
-  if (rgb != frame)
-    gst_buffer_unref (rgb);
-  return tensor;
-}
 
 static void post_segment (GstDgsctInfer * self, const Result & r)
 {
@@ -317,7 +278,11 @@ static void worker_loop (GstDgsctInfer * self, InferState * st)
     if (st->debug_delay_ms)
       std::this_thread::sleep_for (std::chrono::milliseconds (st->debug_delay_ms));
     try {
-      st->window.push_back ({job.index, job.start, job.end, st->model->encode_segment (job.frame, job.audio)});
+      const dgsct::Model & model = *st->model;
+      auto frame_norm = job.frame_norm.defined () ? job.frame_norm.unsqueeze (0) :
+          dgsct::normalize_frames (job.frame.unsqueeze (0), model.config ().video, model.device ());
+      auto log_mel = job.log_mel.defined () ? job.log_mel.unsqueeze (0) : model.log_mel (job.audio.unsqueeze (0));
+      st->window.push_back ({job.index, job.start, job.end, model.encode_prepared (frame_norm, log_mel).front ()});
       run_head (self, st);
     } catch (const std::exception & e) {
       GST_ELEMENT_ERROR (self, STREAM, FAILED, ("DG-SCT inference failed on segment %" G_GUINT64_FORMAT, job.index),
@@ -350,25 +315,37 @@ static bool pipeline_is_live (GstDgsctInfer * self)
   return live;
 }
 
-static void enqueue_segment (GstDgsctInfer * self, InferState * st, DgsctSegmentMeta * seg)
+/* The segment's audio, checked against what the model needs. */
+static torch::Tensor segment_audio (const dgsct::Model & model, DgsctSegmentMeta * seg)
+{
+  GstMapInfo map;
+  if (!gst_buffer_map (seg->audio, &map, GST_MAP_READ))
+    throw std::runtime_error ("cannot map the segment's audio");
+  auto audio = torch::from_blob (map.data, {(int64_t) (map.size / sizeof (float))}, torch::kFloat32).clone ();
+  gst_buffer_unmap (seg->audio, &map);
+  const auto & cfg = model.config ().audio;
+  if (seg->sample_rate != (guint) cfg.sample_rate || audio.size (0) != cfg.segment_samples)
+    throw std::runtime_error ("segment audio is " + std::to_string (audio.size (0)) + " samples at " +
+        std::to_string (seg->sample_rate) + " Hz; the model needs " + std::to_string (cfg.segment_samples) + " at " +
+        std::to_string (cfg.sample_rate) + " Hz (set dgsctsync sample-rate and segment-duration)");
+  return audio;
+}
+
+static void enqueue_segment (GstDgsctInfer * self, InferState * st, GstBuffer * buffer, DgsctSegmentMeta * seg)
 {
   Job job;
   job.index = seg->index;
   job.start = seg->start;
   job.end = seg->end;
   try {
-    job.frame = rgb_tensor (seg->key_frame, seg->key_frame_caps);
-    GstMapInfo map;
-    if (!gst_buffer_map (seg->audio, &map, GST_MAP_READ))
-      throw std::runtime_error ("cannot map the segment's audio");
-    job.audio = torch::from_blob (map.data, {(int64_t) (map.size / sizeof (float))}, torch::kFloat32).clone ();
-    gst_buffer_unmap (seg->audio, &map);
-    if (seg->sample_rate != (guint) st->model->config ().audio.sample_rate ||
-        job.audio.size (0) != st->model->config ().audio.segment_samples)
-      throw std::runtime_error ("segment audio is " + std::to_string (job.audio.size (0)) + " samples at " +
-          std::to_string (seg->sample_rate) + " Hz; the model needs " +
-          std::to_string (st->model->config ().audio.segment_samples) + " at " +
-          std::to_string (st->model->config ().audio.sample_rate) + " Hz (set dgsctsync sample-rate and segment-duration)");
+    if (auto *frame = dgsct_buffer_find_tensor_meta (buffer, seg->index, DGSCT_TENSOR_FRAME))
+      job.frame_norm = tensor_of (frame);
+    else
+      job.frame = dgsct::gst::key_frame_rgb (seg->key_frame, seg->key_frame_caps);
+    if (auto *log_mel = dgsct_buffer_find_tensor_meta (buffer, seg->index, DGSCT_TENSOR_LOG_MEL))
+      job.log_mel = tensor_of (log_mel);
+    else
+      job.audio = segment_audio (*st->model, seg);
   } catch (const std::exception & e) {
     GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Skipping segment %" G_GUINT64_FORMAT, seg->index), ("%s", e.what ()));
     return;
@@ -418,7 +395,7 @@ static GstFlowReturn gst_dgsct_infer_transform_ip (GstBaseTransform * trans, Gst
   gpointer iter = nullptr;
   GstMeta *meta;
   while ((meta = gst_buffer_iterate_meta_filtered (buffer, &iter, DGSCT_SEGMENT_META_API_TYPE)))
-    enqueue_segment (self, st, reinterpret_cast<DgsctSegmentMeta *> (meta));
+    enqueue_segment (self, st, buffer, reinterpret_cast<DgsctSegmentMeta *> (meta));
   return GST_FLOW_OK;
 }
 
@@ -534,7 +511,7 @@ static gboolean gst_dgsct_infer_start (GstBaseTransform * trans)
         ("this LibTorch has no usable CUDA device"));
     device = "cpu";
   }
-  const std::string path = resolve_model (location);
+  const std::string path = dgsct::gst::resolve_model (location);
   try {
     st->model = dgsct::Model::load (path, {device, dgsct::parse_precision (precision)});
   } catch (const std::exception & e) {

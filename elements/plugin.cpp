@@ -2,6 +2,8 @@
 #include "gstdgsctbin.h"
 #include "gstdgsctinfer.h"
 #include "gstdgsctjson.h"
+#include "gstdgsctmel.h"
+#include "gstdgsctpatch.h"
 #include "gstdgsctsync.h"
 
 #include <gst/gst.h>
@@ -9,6 +11,8 @@
 static gboolean plugin_init (GstPlugin * plugin)
 {
   gboolean ok = GST_ELEMENT_REGISTER (dgsctsync, plugin);
+  ok &= GST_ELEMENT_REGISTER (dgsctmel, plugin);
+  ok &= GST_ELEMENT_REGISTER (dgsctpatch, plugin);
   ok &= GST_ELEMENT_REGISTER (dgsctinfer, plugin);
   ok &= GST_ELEMENT_REGISTER (dgsctjson, plugin);
   /* after its children */

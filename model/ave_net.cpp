@@ -69,8 +69,6 @@ AveNetImpl::AveNetImpl(const ModelConfig &config_) : config(config_) {
   add_list("audio_adapter_blocks_p2", audio_p2, true);
   add_list("vis_adapter_blocks_p2", vis_p2, false);
 
-  mean_ = torch::tensor(std::vector<float>(config.video.mean.begin(), config.video.mean.end())).view({1, 3, 1, 1});
-  std_ = torch::tensor(std::vector<float>(config.video.std.begin(), config.video.std.end())).view({1, 3, 1, 1});
   eval();
 }
 
@@ -99,27 +97,22 @@ void AveNetImpl::place(torch::Device device, torch::ScalarType dtype) {
       }
   }
   encoder_dtype = dtype;
-  mean_ = mean_.to(device);
-  std_ = std_.to(device);
   prepare();
 }
 
-torch::Tensor AveNetImpl::preprocess_frames(const torch::Tensor &frames) const {
-  namespace F = torch::nn::functional;
-  const int64_t size = config.video.size;
-  auto x = frames.to(mean_.device()).permute({0, 3, 1, 2}).to(torch::kFloat32) / 255.0f;
-  // A squash to size x size, bicubic without antialiasing and without clamping, as torchvision 0.14.
-  x = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{size, size}).mode(torch::kBicubic).align_corners(false));
-  return (x - mean_) / std_;
+torch::Device AveNetImpl::device() const { return swin->norm->weight.device(); }
+
+EncodedSegments AveNetImpl::encode(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps) {
+  return encode_prepared(normalize_frames(frames, config.video, device()), htsat->log_mel(audio), taps);
 }
 
-EncodedSegments AveNetImpl::encode(const torch::Tensor &frames, const torch::Tensor &audio_in, Taps *taps) {
+EncodedSegments AveNetImpl::encode_prepared(const torch::Tensor &frames_norm_in, const torch::Tensor &log_mel, Taps *taps) {
   torch::NoGradGuard no_grad;
-  auto frames_norm = preprocess_frames(frames);
+  auto frames_norm = frames_norm_in.to(device(), torch::kFloat32);
   if (taps)
     taps->put("video.frames_norm", frames_norm);
-  auto image = htsat->spectrogram_image(audio_in.to(mean_.device()), taps);
-  AutocastScope autocast(mean_.device(), encoder_dtype);
+  auto image = htsat->spectrogram_image(log_mel.to(device(), torch::kFloat32), taps);
+  AutocastScope autocast(device(), encoder_dtype);
   auto f_v = swin->patch_embed(frames_norm);
   if (taps)
     taps->put("video.patch_embed", f_v);

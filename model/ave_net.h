@@ -31,6 +31,8 @@ struct AveNetImpl : torch::nn::Module {
 
   // frames: [S, H, W, 3] uint8 RGB; audio: [S, segment_samples] float. Segments are independent.
   EncodedSegments encode(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps = nullptr);
+  // The same from prepared inputs: normalize_frames() output and log-mel [S, 1, frames, mels].
+  EncodedSegments encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, Taps *taps = nullptr);
   // visual [B, T, C_v], audio [B, T, C_a]; runs in fp32 whatever the encoder precision.
   HeadOutputs head(const torch::Tensor &visual, const torch::Tensor &audio, Taps *taps = nullptr);
   // Rebuilds the tensors derived from weights; call after loading weights or moving the model.
@@ -38,7 +40,7 @@ struct AveNetImpl : torch::nn::Module {
   // Device and encoder precision; the log-mel front end and the head stay fp32.
   void place(torch::Device device, torch::ScalarType encoder_dtype);
 
-  torch::Tensor preprocess_frames(const torch::Tensor &frames) const;
+  torch::Device device() const;
 
   ModelConfig config;
   Cmbs cmbs{nullptr};
@@ -47,9 +49,6 @@ struct AveNetImpl : torch::nn::Module {
   Htsat htsat{nullptr};
   std::vector<Adapter> audio_p1, vis_p1, audio_p2, vis_p2;
   torch::ScalarType encoder_dtype = torch::kFloat32;
-
-private:
-  torch::Tensor mean_, std_;
 };
 TORCH_MODULE(AveNet);
 

@@ -72,47 +72,13 @@ HtsatImpl::HtsatImpl(const HtsatConfig &config_, const AudioInput &audio_) : con
   }
 }
 
-void HtsatImpl::prepare() {
-  torch::NoGradGuard no_grad;
-  dft_kernels_ = torch::cat({stft_real.squeeze(1), stft_imag.squeeze(1)}, 0).t().contiguous();
-  // A tiled segment repeats every segment_samples; when the hop divides that period, every frame
-  // that lies wholly inside the signal equals one of the first period/hop such frames, so only
-  // those and the frames touching the reflect padding need computing (spec 4.1).
-  const int64_t length = static_cast<int64_t>(audio.segment_samples) * audio.tiles;
-  const int64_t frames = config.frames(static_cast<int>(length)), pad = config.n_fft / 2;
-  std::vector<int64_t> source(frames), starts;
-  const bool periodic = audio.segment_samples % config.hop == 0;
-  const int64_t period = audio.segment_samples / config.hop;
-  const int64_t first_inner = (pad + config.hop - 1) / config.hop; // first frame without left padding
-  for (int64_t f = 0; f < frames; ++f) {
-    const bool inner = f >= first_inner && f * config.hop + config.n_fft - pad <= length;
-    if (periodic && inner && f >= first_inner + period) {
-      source[f] = source[f - period];
-      continue;
-    }
-    source[f] = static_cast<int64_t>(starts.size());
-    starts.push_back(f * config.hop);
-  }
-  frame_source_ = torch::tensor(source, torch::kLong).to(stft_real.device());
-  frame_starts_ = torch::tensor(starts, torch::kLong).to(stft_real.device());
-}
+void HtsatImpl::prepare() { log_mel_.emplace(stft_real, stft_imag, mel_filters, config.hop, audio); }
 
-torch::Tensor HtsatImpl::spectrogram_image(const torch::Tensor &wave, Taps *taps) {
+torch::Tensor HtsatImpl::spectrogram_image(const torch::Tensor &logmel, Taps *taps) {
   namespace F = torch::nn::functional;
-  const int64_t S = wave.size(0);
-  // Tile each segment, reflect-pad by n_fft/2, cut the frames that differ, and apply the DFT kernels.
-  auto tiled = wave.to(stft_real.dtype()).repeat({1, audio.tiles});
-  const int64_t pad = config.n_fft / 2;
-  auto padded = F::pad(tiled.unsqueeze(1), F::PadFuncOptions({pad, pad}).mode(torch::kReflect)).squeeze(1);
-  auto offsets = frame_starts_.unsqueeze(1) + torch::arange(config.n_fft, frame_starts_.options()).unsqueeze(0);
-  auto frames = padded.index_select(1, offsets.view(-1)).view({S, frame_starts_.size(0), config.n_fft});
-  auto spectrum = torch::matmul(frames, dft_kernels_).index_select(1, frame_source_); // [S, frames, 2 * bins]
-  const int64_t bins = stft_real.size(0);
-  auto power = spectrum.narrow(2, 0, bins).square() + spectrum.narrow(2, bins, bins).square();
-  auto mel = torch::matmul(power, mel_filters);
-  auto logmel = 10.0 * torch::log10(torch::clamp_min(mel, 1e-10)); // ref 1.0: minus 10*log10(1) = 0
+  const int64_t S = logmel.size(0);
   // bn0 normalises each mel bin: apply it with the mel axis as channels.
-  auto x = bn0(logmel.unsqueeze(1).transpose(1, 3)).transpose(1, 3); // [S, 1, frames, mel]
+  auto x = bn0(logmel.transpose(1, 3)).transpose(1, 3); // [S, 1, frames, mel]
   if (taps)
     taps->put("audio.logmel_bn0", x);
   // Stretch time to spec_size * freq_ratio (bicubic, align_corners) and fold it into freq_ratio rows of mel bins.

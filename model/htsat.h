@@ -4,7 +4,10 @@
 #pragma once
 
 #include "dgsct/config.h"
+#include "dgsct/frontend.h"
 #include "layers.h"
+
+#include <optional>
 
 namespace dgsct {
 
@@ -43,9 +46,11 @@ TORCH_MODULE(HtsatStage);
 
 struct HtsatImpl : torch::nn::Module {
   HtsatImpl(const HtsatConfig &config, const AudioInput &audio);
-  // [S, segment_samples] mono audio -> [S, 1, spec, spec] log-mel image (tiled, STFT, mel, dB,
-  // bn0, time stretch, fold).
-  torch::Tensor spectrogram_image(const torch::Tensor &audio, Taps *taps = nullptr);
+  // [S, segment_samples] mono audio -> [S, 1, frames, mels] log-mel (tiled, STFT, mel, dB), with
+  // this checkpoint's kernels.
+  torch::Tensor log_mel(const torch::Tensor &audio) const { return (*log_mel_)(audio); }
+  // [S, 1, frames, mels] log-mel -> [S, 1, spec, spec] image (bn0, time stretch, fold).
+  torch::Tensor spectrogram_image(const torch::Tensor &log_mel, Taps *taps = nullptr);
   void prepare();
 
   HtsatConfig config;
@@ -56,9 +61,7 @@ struct HtsatImpl : torch::nn::Module {
   std::vector<HtsatStage> stages;
 
 private:
-  torch::Tensor dft_kernels_;  // [n_fft, 2 * bins]: real and imaginary kernels side by side
-  torch::Tensor frame_source_; // [frames]: which computed frame each STFT frame equals
-  torch::Tensor frame_starts_; // sample offsets of the frames that are actually computed
+  std::optional<LogMel> log_mel_; // built from the loaded kernels by prepare()
 };
 TORCH_MODULE(Htsat);
 

@@ -29,6 +29,13 @@ torch::Device parse_device(const std::string &name) {
   }
 }
 
+std::vector<SegmentFeatures> split_segments(const EncodedSegments &encoded) {
+  std::vector<SegmentFeatures> out;
+  for (int64_t s = 0; s < encoded.visual.size(0); ++s)
+    out.push_back({encoded.visual[s], encoded.audio[s]});
+  return out;
+}
+
 torch::ScalarType compute_dtype(Precision precision) {
   switch (precision) {
   case Precision::BF16: return torch::kBFloat16;
@@ -144,11 +151,21 @@ std::vector<SegmentFeatures> Model::encode(const torch::Tensor &frames, const to
     throw std::invalid_argument("frames must be [S, H, W, 3] uint8 RGB");
   if (audio.dim() != 2 || audio.size(0) != frames.size(0) || audio.size(1) != config_.audio.segment_samples)
     throw std::invalid_argument("audio must be [S, " + std::to_string(config_.audio.segment_samples) + "] with S = number of frames");
-  auto encoded = net_->encode(frames, audio.to(torch::kFloat32), taps);
-  std::vector<SegmentFeatures> out;
-  for (int64_t s = 0; s < frames.size(0); ++s)
-    out.push_back({encoded.visual[s], encoded.audio[s]});
-  return out;
+  return split_segments(net_->encode(frames, audio.to(torch::kFloat32), taps));
+}
+
+torch::Tensor Model::log_mel(const torch::Tensor &audio) const { return net_->htsat->log_mel(audio); }
+
+std::vector<SegmentFeatures> Model::encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel) const {
+  const int64_t size = config_.video.size;
+  const int64_t frames = config_.htsat.frames(config_.audio.segment_samples * config_.audio.tiles);
+  if (frames_norm.dim() != 4 || frames_norm.size(1) != 3 || frames_norm.size(2) != size || frames_norm.size(3) != size)
+    throw std::invalid_argument("prepared frames must be [S, 3, " + std::to_string(size) + ", " + std::to_string(size) + "]");
+  if (log_mel.dim() != 4 || log_mel.size(0) != frames_norm.size(0) || log_mel.size(1) != 1 || log_mel.size(2) != frames ||
+      log_mel.size(3) != config_.htsat.mel_bins)
+    throw std::invalid_argument("log-mel must be [S, 1, " + std::to_string(frames) + ", " +
+                                std::to_string(config_.htsat.mel_bins) + "] with S = number of frames");
+  return split_segments(net_->encode_prepared(frames_norm, log_mel));
 }
 
 SegmentFeatures Model::encode_segment(const torch::Tensor &frame, const torch::Tensor &audio) const {

@@ -78,6 +78,11 @@ public:
   SegmentFeatures encode_segment(const torch::Tensor &frame, const torch::Tensor &audio) const;
   // Batched: frames [S, H, W, 3], audio [S, segment_samples]; segments are independent.
   std::vector<SegmentFeatures> encode(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps = nullptr) const;
+  // The log-mel of audio [S, segment_samples] with this model's kernels: [S, 1, frames, mels].
+  torch::Tensor log_mel(const torch::Tensor &audio) const;
+  // From inputs prepared outside the model (dgsct/frontend.h): normalize_frames() output
+  // [S, 3, size, size] and log-mel [S, 1, frames, mels] (LogMel with this model's kernels).
+  std::vector<SegmentFeatures> encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel) const;
   // A window of config().segments cached segments, oldest first.
   WindowResult head(const std::vector<SegmentFeatures> &window, Taps *taps = nullptr) const;
   // The whole-clip forward of the official code: encode all segments, then the head.

@@ -224,10 +224,29 @@ GST_START_TEST (test_bin_and_json_lines_agree_with_the_messages)
   }
   fail_unless_equals_int (segment, 10);
   fail_unless_equals_int (event, 8);
+  /* The bin prepares the inputs with dgsctmel and dgsctpatch: still the model library's labels. */
+  const int expected[10] = { 13, 28, 13, 28, 28, 13, 13, 28, 13, 28 };
+  for (int t = 0; t < 10; ++t)
+    fail_unless_equals_int (int_field (messages.segments[t], "label"), expected[t]);
   g_strfreev (lines);
   g_free (text);
   g_unlink (json_path);
   g_free (json_path);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_front_end_from_properties_gives_the_model_labels)
+{
+  /* dgsctmel and dgsctpatch without a model compute the front end from their properties (the
+   * ave-small sizes here); the kernels they compute equal the checkpoint's. */
+  const int expected[10] = { 13, 28, 13, 28, 28, 13, 13, 28, 13, 28 };
+  Messages messages;
+  int metas;
+  play_golden_clip ("dgsctsync name=s ! dgsctmel mel-bins=4 ! dgsctpatch size=64 ! dgsctinfer window-mode=clip model=" +
+      model_file (), messages, metas);
+  fail_unless_equals_int (messages.segments.size (), 10);
+  for (int t = 0; t < 10; ++t)
+    fail_unless_equals_int (int_field (messages.segments[t], "label"), expected[t]);
 }
 GST_END_TEST;
 
@@ -362,6 +381,7 @@ static Suite *dgsctinfer_suite (void)
   tcase_add_test (tc, test_golden_clip_gives_the_model_labels);
   tcase_add_test (tc, test_sliding_window_reports_every_segment_once);
   tcase_add_test (tc, test_bin_and_json_lines_agree_with_the_messages);
+  tcase_add_test (tc, test_front_end_from_properties_gives_the_model_labels);
   tcase_add_test (tc, test_yuv_video_is_converted_for_the_model);
   tcase_add_test (tc, test_live_slow_inference_drops_segments_not_frames);
   tcase_add_test (tc, test_fifty_state_cycles_release_everything);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Golden parity on ../shared/reference/ave-small, the streaming split, and bf16 against fp32.
+#include "dgsct/frontend.h"
 #include "dgsct/golden.h"
 #include "dgsct/model.h"
 #include "support.h"
@@ -131,6 +132,35 @@ TEST(PaperPreset, Bf16WithinTwoPercentOfFp32) {
   EXPECT_LE(rel(features.audio, reference_features.audio), 2e-2);
   std::printf("ave-paper bf16 vs fp32: visual %.3g, audio %.3g\n", rel(features.visual, reference_features.visual),
               rel(features.audio, reference_features.audio));
+}
+
+TEST_F(Golden, FrontEndKernelsEqualTheCheckpoints) {
+  // The reference stores the exact constants; computing them gives the same (float32 rounding).
+  auto weights = dgsct::SafetensorsFile::open(reference("ave-small") + "/weights.safetensors");
+  const auto tensor = [&](const char *key) {
+    const auto &e = weights->at(key);
+    return torch::from_blob(const_cast<uint8_t *>(e.data), e.shape, torch::kFloat32).clone();
+  };
+  auto [real, imag] = dgsct::stft_kernels(config->htsat.n_fft);
+  EXPECT_LE((real - tensor("htsat.spectrogram_extractor.stft.conv_real.weight")).abs().max().item<double>(), 1e-6);
+  EXPECT_LE((imag - tensor("htsat.spectrogram_extractor.stft.conv_imag.weight")).abs().max().item<double>(), 1e-6);
+  auto mel = dgsct::slaney_mel_filters(config->audio.sample_rate, config->htsat.n_fft, config->htsat.mel_bins, 50, 14000);
+  auto ref = tensor("htsat.logmel_extractor.melW");
+  EXPECT_LE(((mel - ref).abs().max() / ref.abs().max()).item<double>(), 1e-6);
+}
+
+TEST_F(Golden, PreparedInputsEncodeLikeRawOnes) {
+  const std::string path = dgsct::test::scratch("prepared.safetensors");
+  fp32->save(path);
+  auto log_mel = dgsct::LogMel::from_model_file(path)(audio);
+  auto frames_norm = dgsct::normalize_frames(frames, config->video, torch::kCPU);
+  auto prepared = fp32->encode_prepared(frames_norm, log_mel);
+  auto raw = fp32->encode(frames, audio);
+  for (size_t s = 0; s < raw.size(); ++s) {
+    EXPECT_TRUE(torch::equal(prepared[s].visual, raw[s].visual)) << "segment " << s;
+    EXPECT_TRUE(torch::equal(prepared[s].audio, raw[s].audio)) << "segment " << s;
+  }
+  EXPECT_THROW(fp32->encode_prepared(frames_norm, log_mel.narrow(2, 0, 10)), std::invalid_argument);
 }
 
 TEST_F(Golden, WindowOfTheWrongLengthIsRefused) {
