@@ -83,8 +83,10 @@ struct SyncState {
 
   GstBuffer *held = nullptr;            /* the frame not pushed yet */
   GstBuffer *key = nullptr;             /* key frame candidate of the open segment (no metas) */
+  GstCaps *key_caps = nullptr;
   GstClockTime key_distance = GST_CLOCK_TIME_NONE;
   GstBuffer *last_frame = nullptr;      /* latest frame (no metas), reused by empty segments */
+  GstCaps *last_frame_caps = nullptr;
   GstClockTime video_end = GST_CLOCK_TIME_NONE;  /* running time where the latest frame ends */
   GstCaps *video_caps = nullptr;
   GstSegment video_segment;
@@ -94,6 +96,8 @@ struct SyncState {
     gst_clear_buffer (&held);
     gst_clear_buffer (&key);
     gst_clear_buffer (&last_frame);
+    gst_clear_caps (&key_caps);
+    gst_clear_caps (&last_frame_caps);
     gst_clear_caps (&video_caps);
     segment_start = key_distance = video_end = GST_CLOCK_TIME_NONE;
     audio_started = false;
@@ -210,12 +214,14 @@ static void emit_segment (GstDgsctSync * self, GstBuffer * carrier, DgsctSegment
     flags = (DgsctSegmentFlags) (flags | DGSCT_SEGMENT_FLAG_AUDIO_MISSING);
 
   GstBuffer *key = st->key ? gst_buffer_ref (st->key) : nullptr;
+  GstCaps *key_caps = st->key_caps;
   if (!key) {
     key = st->last_frame ? gst_buffer_ref (st->last_frame) : bare_frame (carrier);
+    key_caps = st->last_frame ? st->last_frame_caps : st->video_caps;
     flags = (DgsctSegmentFlags) (flags | DGSCT_SEGMENT_FLAG_FRAME_REUSED);
   }
   gst_buffer_add_dgsct_segment_meta (carrier, st->next_index, start, end, stream_time (st, start),
-      stream_time (st, end), audio, self->sample_rate, key, st->video_caps, flags);
+      stream_time (st, end), audio, self->sample_rate, key, key_caps, flags);
   GST_LOG_OBJECT (self, "segment %" G_GUINT64_FORMAT " %" GST_TIME_FORMAT " - %" GST_TIME_FORMAT " flags 0x%x",
       st->next_index, GST_TIME_ARGS (start), GST_TIME_ARGS (end), flags);
   gst_buffer_unref (audio);
@@ -224,6 +230,7 @@ static void emit_segment (GstDgsctSync * self, GstBuffer * carrier, DgsctSegment
   st->next_index++;
   st->segment_start = end;
   gst_clear_buffer (&st->key);
+  gst_clear_caps (&st->key_caps);
   st->key_distance = GST_CLOCK_TIME_NONE;
   /* Audio before the new segment is no longer needed. */
   const guint64 keep_from = sample_at (self, end);
@@ -261,9 +268,9 @@ static void follow_video_input (GstDgsctSync * self)
     gst_aggregator_set_src_caps (GST_AGGREGATOR (self), caps);
     GstVideoInfo info;
     if (gst_video_info_from_caps (&info, caps) && info.fps_n > 0) {
-      /* One frame is held back. */
+      /* One frame is held back; audio can wait as long as upstream allows. */
       GstClockTime frame = gst_util_uint64_scale_int (GST_SECOND, info.fps_d, info.fps_n);
-      gst_aggregator_set_latency (GST_AGGREGATOR (self), frame, frame);
+      gst_aggregator_set_latency (GST_AGGREGATOR (self), frame, GST_CLOCK_TIME_NONE);
     }
   }
   if (caps)
@@ -298,10 +305,12 @@ static void take_frame (GstDgsctSync * self, GstBuffer * frame, GstClockTime rt)
     if (distance != GST_CLOCK_TIME_NONE && (!st->key || distance <= st->key_distance)) {
       gst_clear_buffer (&st->key);
       st->key = bare_frame (frame);
+      gst_caps_replace (&st->key_caps, st->video_caps);
       st->key_distance = distance;
     }
     gst_clear_buffer (&st->last_frame);
     st->last_frame = bare_frame (frame);
+    gst_caps_replace (&st->last_frame_caps, st->video_caps);
   }
   st->video_end = end;
   st->held = frame;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct Segment {
   GstClockTime start, end, carrier_pts, key_pts;
   guint flags;
   std::vector<float> audio;
+  int key_width;
 };
 
 struct Run {
@@ -41,8 +43,10 @@ Run run_pipeline (const std::string & description)
     GstMeta *meta;
     while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state, DGSCT_SEGMENT_META_API_TYPE))) {
       auto *seg = reinterpret_cast<DgsctSegmentMeta *> (meta);
+      GstVideoInfo info;
+      fail_unless (gst_video_info_from_caps (&info, seg->key_frame_caps));
       Segment s {seg->index, seg->start, seg->end, GST_BUFFER_PTS (buffer), GST_BUFFER_PTS (seg->key_frame),
-          seg->flags, {}};
+          seg->flags, {}, GST_VIDEO_INFO_WIDTH (&info)};
       GstMapInfo map;
       fail_unless (gst_buffer_map (seg->audio, &map, GST_MAP_READ));
       const auto *f = reinterpret_cast<const float *> (map.data);
@@ -215,6 +219,37 @@ GST_START_TEST (test_flushing_seek_restarts_the_segments)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_video_caps_change_mid_stream)
+{
+  /* 1 s at 64x48, then 1 s at 32x24: every frame passes, each segment's key frame has its own caps. */
+  Run run = run_pipeline ("concat name=c ! s.video "
+      "videotestsrc num-buffers=30 ! video/x-raw,width=64,height=48,framerate=30/1 ! c. "
+      "videotestsrc num-buffers=30 ! video/x-raw,width=32,height=24,framerate=30/1 ! c. "
+      "audiotestsrc num-buffers=200 samplesperbuffer=320 ! audio/x-raw,rate=32000 ! s.audio "
+      "dgsctsync name=s ! appsink name=out sync=false");
+  fail_unless_equals_int (run.frame_pts.size (), 60);
+  fail_unless_equals_int (run.segments.size (), 2);
+  fail_unless_equals_int (run.segments[0].key_width, 64);
+  fail_unless_equals_int (run.segments[1].key_width, 32);
+  fail_unless_equals_int (run.segments[1].flags, DGSCT_SEGMENT_FLAG_NONE);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_live_audio_never_fed)
+{
+  /* A live microphone that never delivers: after the aggregator's timeout the segments go out with
+   * silence, flagged, and every video frame passes. */
+  Run run = run_pipeline ("videotestsrc is-live=true num-buffers=60 ! video/x-raw,width=64,height=48,framerate=30/1 ! s.video "
+      "appsrc is-live=true format=time min-latency=0 max-latency=1000000000 "
+      "caps=audio/x-raw,format=F32LE,layout=interleaved,channels=1,rate=32000 ! s.audio "
+      "dgsctsync name=s latency=100000000 ! appsink name=out sync=false");
+  fail_unless_equals_int (run.frame_pts.size (), 60);
+  fail_unless (run.segments.size () == 2 || run.segments.size () == 3);
+  for (const Segment & s : run.segments)
+    fail_unless (s.flags & DGSCT_SEGMENT_FLAG_AUDIO_MISSING);
+}
+GST_END_TEST;
+
 static Suite *dgsctsync_suite (void)
 {
   Suite *s = suite_create ("dgsctsync");
@@ -228,6 +263,8 @@ static Suite *dgsctsync_suite (void)
   tcase_add_test (tc, test_segment_without_frame_reuses_the_last);
   tcase_add_test (tc, test_meta_survives_scale_and_convert);
   tcase_add_test (tc, test_flushing_seek_restarts_the_segments);
+  tcase_add_test (tc, test_video_caps_change_mid_stream);
+  tcase_add_test (tc, test_live_audio_never_fed);
   return s;
 }
 
