@@ -45,7 +45,7 @@ struct Forwarded {
   const char *property;
 };
 static const Forwarded kForwarded[] = {
-  {INFER | MEL | PATCH, "model"}, {INFER, "device"}, {INFER, "precision"}, {INFER, "window-mode"},
+  {INFER | MEL | PATCH, "model"}, {INFER, "device"}, {INFER, "precision"}, {INFER, "window"}, {INFER, "window-mode"},
   {INFER, "lookahead"}, {INFER, "post-messages"}, {INFER, "queue-size"}, {INFER, "processed"}, {INFER, "dropped"},
   {SYNC, "segment-duration"}, {SYNC, "key-frame"}, {SYNC, "emit-partial"},
 };

@@ -73,6 +73,7 @@ enum {
   PROP_MODEL,
   PROP_DEVICE,
   PROP_PRECISION,
+  PROP_WINDOW,
   PROP_WINDOW_MODE,
   PROP_LOOKAHEAD,
   PROP_POST_MESSAGES,
@@ -166,7 +167,7 @@ struct _GstDgsctInfer {
   /* properties, under the object lock */
   gchar *model_location, *device, *precision;
   DgsctWindowMode window_mode;
-  guint lookahead, queue_size;
+  guint window, lookahead, queue_size;
   gboolean post_messages;
   InferState *state;
 };
@@ -498,6 +499,7 @@ static gboolean gst_dgsct_infer_start (GstBaseTransform * trans)
   const std::string location = self->model_location ? self->model_location : "";
   std::string device = self->device;
   const std::string precision = self->precision;
+  const guint window = self->window;
   GST_OBJECT_UNLOCK (self);
   if (location.empty ()) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model given"), ("set the 'model' property"));
@@ -516,6 +518,12 @@ static gboolean gst_dgsct_infer_start (GstBaseTransform * trans)
     st->model = dgsct::Model::load (path, {device, dgsct::parse_precision (precision)});
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not load model '%s'", path.c_str ()), ("%s", e.what ()));
+    return FALSE;
+  }
+  if (window != 0 && (int) window != st->model->config ().segments) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("window=%u does not fit model '%s'", window, path.c_str ()),
+        ("its temporal head needs windows of exactly %d segments", st->model->config ().segments));
+    st->model.reset ();
     return FALSE;
   }
   GST_INFO_OBJECT (self, "loaded %s (%s) on %s, %s", path.c_str (), st->model->config ().name.c_str (),
@@ -558,6 +566,9 @@ static void gst_dgsct_infer_set_property (GObject * object, guint prop_id, const
       g_free (self->precision);
       self->precision = g_value_dup_string (value);
       break;
+    case PROP_WINDOW:
+      self->window = g_value_get_uint (value);
+      break;
     case PROP_WINDOW_MODE:
       self->window_mode = (DgsctWindowMode) g_value_get_enum (value);
       break;
@@ -589,6 +600,9 @@ static void gst_dgsct_infer_get_property (GObject * object, guint prop_id, GValu
       break;
     case PROP_PRECISION:
       g_value_set_string (value, self->precision);
+      break;
+    case PROP_WINDOW:
+      g_value_set_uint (value, self->window);
       break;
     case PROP_WINDOW_MODE:
       g_value_set_enum (value, self->window_mode);
@@ -653,6 +667,9 @@ static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
   g_object_class_install_property (gobject_class, PROP_PRECISION,
       g_param_spec_string ("precision", "Precision", "fp32, bf16 (mixed: bf16 matrix products) or fp16 (CUDA)",
           DEFAULT_PRECISION, ready));
+  g_object_class_install_property (gobject_class, PROP_WINDOW,
+      g_param_spec_uint ("window", "Window", "Segments of temporal context per decision; 0 = the model's. The "
+          "official heads are sized for their window (AVE: 10), so another value is refused", 0, 1000, 0, ready));
   g_object_class_install_property (gobject_class, PROP_WINDOW_MODE,
       g_param_spec_enum ("window-mode", "Window mode", "How windows of segments are formed for the temporal head",
           dgsct_window_mode_get_type (), DEFAULT_WINDOW_MODE, ready));
@@ -692,6 +709,7 @@ static void gst_dgsct_infer_init (GstDgsctInfer * self)
   self->model_location = nullptr;
   self->device = g_strdup (DEFAULT_DEVICE);
   self->precision = g_strdup (DEFAULT_PRECISION);
+  self->window = 0;
   self->window_mode = DEFAULT_WINDOW_MODE;
   self->lookahead = DEFAULT_LOOKAHEAD;
   self->post_messages = DEFAULT_POST_MESSAGES;

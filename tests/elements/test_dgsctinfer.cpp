@@ -361,6 +361,14 @@ GST_START_TEST (test_missing_model_file)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_window_other_than_the_models_is_refused)
+{
+  const std::string text = load_error (model_file () + " window=5");
+  fail_unless (text.find ("window=5 does not fit model") != std::string::npos, "%s", text.c_str ());
+  fail_unless (text.find ("exactly 10 segments") != std::string::npos, "%s", text.c_str ());
+}
+GST_END_TEST;
+
 GST_START_TEST (test_corrupt_model_file)
 {
   gchar *path = g_build_filename (g_get_tmp_dir (), "dgsct-corrupt-model.safetensors", nullptr);
@@ -387,6 +395,7 @@ static Suite *dgsctinfer_suite (void)
   tcase_add_test (tc, test_fifty_state_cycles_release_everything);
   tcase_add_test (tc, test_missing_model_file);
   tcase_add_test (tc, test_corrupt_model_file);
+  tcase_add_test (tc, test_window_other_than_the_models_is_refused);
   return s;
 }
 
