@@ -38,9 +38,12 @@ int main(int argc, char **argv) {
     std::printf("\n%-8s %-13s %-11s %s\n", "segment", "time", "foreground", "label");
     for (int64_t w = 0; w + T <= frames.size(0); w += T) {
       auto result = model->head(std::vector<dgsct::SegmentFeatures>(segments.begin() + w, segments.begin() + w + T));
-      for (int t = 0; t < T; ++t)
-        std::printf("%-8lld %5lld-%-5lld s  %-11.3f %s\n", static_cast<long long>(w + t), static_cast<long long>(w + t),
-                    static_cast<long long>(w + t + 1), result.foreground_prob[t], model->label_name(result.labels[t]).c_str());
+      for (int t = 0; t < T; ++t) {
+        char span[48];
+        std::snprintf(span, sizeof span, "%lld-%lld s", static_cast<long long>(w + t), static_cast<long long>(w + t + 1));
+        std::printf("%-8lld %-13s %-11.3f %s\n", static_cast<long long>(w + t), span, result.foreground_prob[t],
+                    model->label_name(result.labels[t]).c_str());
+      }
       std::printf("\nevents in window %lld:\n", static_cast<long long>(w / T));
       for (int t = 0; t < T;) {
         int end = t;
