@@ -28,7 +28,9 @@ fi
 # Debian's LibTorch calls the system BLAS: make sure it is OpenBLAS, not the reference BLAS.
 if command -v update-alternatives >/dev/null; then
   blas=$(update-alternatives --list libblas.so.3-x86_64-linux-gnu 2>/dev/null | grep openblas-pthread | head -n1 || true)
-  [ -n "$blas" ] && update-alternatives --set libblas.so.3-x86_64-linux-gnu "$blas" >/dev/null
+  if [ -n "$blas" ]; then
+    update-alternatives --set libblas.so.3-x86_64-linux-gnu "$blas" >/dev/null
+  fi
 fi
 
 if [ -f build/build.ninja ]; then
