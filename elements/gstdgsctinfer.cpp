@@ -46,6 +46,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <cstdlib>
 #include <deque>
 #include <gst/video/video.h>

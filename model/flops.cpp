@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "dgsct/flops.h"
 
+#include "dgsct/frontend.h"
+
 namespace dgsct {
 namespace {
 
@@ -39,13 +41,9 @@ EncoderMacs encoder_macs(const ModelConfig &c) {
   m.swin = vis_tokens0 * vis[0].dim * (c.swin.in_chans * c.swin.patch_size * c.swin.patch_size) + stages_macs(vis, c.swin.mlp_ratio);
   m.htsat = aud_tokens0 * aud[0].dim * (c.htsat.patch_size * c.htsat.patch_size) + stages_macs(aud, c.htsat.mlp_ratio);
 
-  // STFT: only the frames that differ are computed (see Htsat::prepare), then power and mel.
-  const int frames = c.htsat.frames(c.audio.segment_samples * c.audio.tiles);
-  const int pad = c.htsat.n_fft / 2, hop = c.htsat.hop;
-  const int period = c.audio.segment_samples % hop == 0 ? c.audio.segment_samples / hop : frames;
-  const int edge = (pad + hop - 1) / hop;
-  const double computed = std::min(frames, 2 * edge + period);
-  const double bins = c.htsat.n_fft / 2 + 1;
+  // STFT: only the frames that differ are computed (stft_frame_plan), then power and mel.
+  const auto plan = stft_frame_plan(c.htsat.n_fft, c.htsat.hop, c.audio);
+  const double computed = plan.starts.size(), frames = plan.source.size(), bins = c.htsat.n_fft / 2 + 1;
   m.frontend = computed * c.htsat.n_fft * 2 * bins + frames * bins * c.htsat.mel_bins;
 
   for (const auto &slot : c.slots()) {

@@ -43,31 +43,34 @@ torch::Tensor slaney_mel_filters(int sample_rate, int n_fft, int n_mels, double 
   return weights.to(torch::kFloat32);
 }
 
+StftFramePlan stft_frame_plan(int n_fft, int hop, const AudioInput &audio) {
+  const int64_t length = static_cast<int64_t>(audio.segment_samples) * audio.tiles;
+  const int64_t frames = length / hop + 1, pad = n_fft / 2;
+  const bool periodic = audio.segment_samples % hop == 0;
+  const int64_t period = audio.segment_samples / hop;
+  const int64_t first_inner = (pad + hop - 1) / hop; // first frame without left padding
+  StftFramePlan plan;
+  plan.source.resize(frames);
+  for (int64_t f = 0; f < frames; ++f) {
+    const bool inner = f >= first_inner && f * hop + n_fft - pad <= length;
+    if (periodic && inner && f >= first_inner + period) {
+      plan.source[f] = plan.source[f - period];
+      continue;
+    }
+    plan.source[f] = static_cast<int64_t>(plan.starts.size());
+    plan.starts.push_back(f * hop);
+  }
+  return plan;
+}
+
 LogMel::LogMel(const torch::Tensor &real, const torch::Tensor &imag, const torch::Tensor &mel, int hop, const AudioInput &audio)
     : n_fft_(static_cast<int>(real.size(2))), audio_(audio) {
   torch::NoGradGuard no_grad;
   kernels_ = torch::cat({real.squeeze(1), imag.squeeze(1)}, 0).t().contiguous().to(torch::kFloat32);
   mel_ = mel.to(torch::kFloat32);
-  // A tiled segment repeats every segment_samples; when the hop divides that period, every frame
-  // that lies wholly inside the signal equals one of the first period/hop such frames, so only
-  // those and the frames touching the reflect padding need computing (spec 4.1).
-  const int64_t length = static_cast<int64_t>(audio.segment_samples) * audio.tiles;
-  const int64_t frames = length / hop + 1, pad = n_fft_ / 2;
-  std::vector<int64_t> source(frames), starts;
-  const bool periodic = audio.segment_samples % hop == 0;
-  const int64_t period = audio.segment_samples / hop;
-  const int64_t first_inner = (pad + hop - 1) / hop; // first frame without left padding
-  for (int64_t f = 0; f < frames; ++f) {
-    const bool inner = f >= first_inner && f * hop + n_fft_ - pad <= length;
-    if (periodic && inner && f >= first_inner + period) {
-      source[f] = source[f - period];
-      continue;
-    }
-    source[f] = static_cast<int64_t>(starts.size());
-    starts.push_back(f * hop);
-  }
-  frame_source_ = torch::tensor(source, torch::kLong).to(real.device());
-  frame_starts_ = torch::tensor(starts, torch::kLong).to(real.device());
+  const auto plan = stft_frame_plan(n_fft_, hop, audio);
+  frame_source_ = torch::tensor(plan.source, torch::kLong).to(real.device());
+  frame_starts_ = torch::tensor(plan.starts, torch::kLong).to(real.device());
 }
 
 LogMel LogMel::from_model_file(const std::string &path) {

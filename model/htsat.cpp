@@ -13,12 +13,19 @@ HtsatAttentionImpl::HtsatAttentionImpl(int dim_, int heads_, int window_) : dim(
   proj = register_module("proj", torch::nn::Linear(dim, dim));
 }
 
+void HtsatAttentionImpl::prepare() {
+  const int64_t M = static_cast<int64_t>(window) * window;
+  position_bias_ = relative_position_bias_table.index_select(0, relative_position_index.view(-1))
+                       .view({M, M, heads})
+                       .permute({2, 0, 1})
+                       .contiguous();
+}
+
 torch::Tensor HtsatAttentionImpl::forward(const torch::Tensor &x, const torch::Tensor &mask) {
   const int64_t B = x.size(0), M = x.size(1), hd = dim / heads;
   auto qkv_ = qkv(x).reshape({B, M, 3, heads, hd}).permute({2, 0, 3, 1, 4});
   auto q = qkv_[0] * std::pow(static_cast<double>(hd), -0.5), k = qkv_[1], v = qkv_[2];
-  auto bias = relative_position_bias_table.index_select(0, relative_position_index.view(-1)).view({M, M, heads}).permute({2, 0, 1});
-  auto attn = torch::matmul(q, k.transpose(-2, -1)) + bias.unsqueeze(0);
+  auto attn = torch::matmul(q, k.transpose(-2, -1)) + position_bias_.unsqueeze(0);
   if (mask.defined()) {
     const int64_t nW = mask.size(0);
     attn = (attn.view({B / nW, nW, heads, M, M}) + mask.unsqueeze(1).unsqueeze(0)).view({B, heads, M, M});
@@ -72,7 +79,13 @@ HtsatImpl::HtsatImpl(const HtsatConfig &config_, const AudioInput &audio_) : con
   }
 }
 
-void HtsatImpl::prepare() { log_mel_.emplace(stft_real, stft_imag, mel_filters, config.hop, audio); }
+void HtsatImpl::prepare() {
+  torch::NoGradGuard no_grad;
+  log_mel_.emplace(stft_real, stft_imag, mel_filters, config.hop, audio);
+  for (auto &stage : stages)
+    for (auto &block : stage->block_list)
+      block->attn->prepare();
+}
 
 torch::Tensor HtsatImpl::spectrogram_image(const torch::Tensor &logmel, Taps *taps) {
   namespace F = torch::nn::functional;

@@ -14,10 +14,15 @@ namespace dgsct {
 struct HtsatAttentionImpl : torch::nn::Module {
   HtsatAttentionImpl(int dim, int heads, int window);
   torch::Tensor forward(const torch::Tensor &windows, const torch::Tensor &mask);
+  // Gathers the learned table into the [heads, M, M] bias once per load.
+  void prepare();
 
   int dim, heads, window;
   torch::Tensor relative_position_bias_table, relative_position_index;
   torch::nn::Linear qkv{nullptr}, proj{nullptr};
+
+private:
+  torch::Tensor position_bias_;
 };
 TORCH_MODULE(HtsatAttention);
 

@@ -32,12 +32,12 @@ void SwinV2AttentionImpl::prepare() {
   const int64_t M = static_cast<int64_t>(window) * window;
   position_bias_ = 16 * torch::sigmoid(bias_table.index_select(0, index).view({M, M, heads}).permute({2, 0, 1}).contiguous());
   scale_ = torch::exp(torch::clamp_max(logit_scale, std::log(100.0)));
+  qkv_bias_ = torch::cat({q_bias, torch::zeros_like(v_bias), v_bias});
 }
 
 torch::Tensor SwinV2AttentionImpl::forward(const torch::Tensor &x, const torch::Tensor &mask) {
   const int64_t B = x.size(0), M = x.size(1), hd = dim / heads;
-  auto bias = torch::cat({q_bias, torch::zeros_like(v_bias), v_bias});
-  auto qkv_ = torch::nn::functional::linear(x, qkv->weight, bias).reshape({B, M, 3, heads, hd}).permute({2, 0, 3, 1, 4});
+  auto qkv_ = torch::nn::functional::linear(x, qkv->weight, qkv_bias_).reshape({B, M, 3, heads, hd}).permute({2, 0, 3, 1, 4});
   auto q = qkv_[0], k = qkv_[1], v = qkv_[2];
   namespace F = torch::nn::functional;
   auto cosine = torch::matmul(F::normalize(q, F::NormalizeFuncOptions().dim(-1)),

@@ -24,6 +24,7 @@ struct SwinV2AttentionImpl : torch::nn::Module {
 private:
   torch::Tensor position_bias_; // [heads, M, M] = 16 * sigmoid(cpb_mlp(log-spaced offsets))[index]
   torch::Tensor scale_;         // [heads, 1, 1] = exp(min(logit_scale, ln 100))
+  torch::Tensor qkv_bias_;      // [3C] = (q_bias, 0, v_bias): k has no bias
 };
 TORCH_MODULE(SwinV2Attention);
 

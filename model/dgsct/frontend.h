@@ -9,6 +9,7 @@
 #include "dgsct/config.h"
 
 #include <string>
+#include <vector>
 #include <torch/torch.h>
 
 namespace dgsct {
@@ -18,6 +19,16 @@ namespace dgsct {
 std::pair<torch::Tensor, torch::Tensor> stft_kernels(int n_fft);
 // Slaney-scale, Slaney-normalised mel filterbank [n_fft / 2 + 1, n_mels] (librosa's default).
 torch::Tensor slaney_mel_filters(int sample_rate, int n_fft, int n_mels, double fmin, double fmax);
+
+// Which STFT frames of a tiled segment are computed: a tiled segment repeats every
+// segment_samples, so when the hop divides that period every frame wholly inside the signal equals
+// one of the first period/hop such frames; only those and the frames touching the reflect padding
+// differ (spec 4.1). `source[f]` is the computed frame that frame f equals.
+struct StftFramePlan {
+  std::vector<int64_t> starts; // sample offsets (in the padded signal) of the computed frames
+  std::vector<int64_t> source; // per frame
+};
+StftFramePlan stft_frame_plan(int n_fft, int hop, const AudioInput &audio);
 
 class LogMel {
 public:
