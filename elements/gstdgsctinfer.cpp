@@ -142,6 +142,7 @@ struct Result {
 
 struct InferState {
   std::unique_ptr<dgsct::Model> model;
+  std::vector<GQuark> class_quarks; /* the model's class names, background last */
   std::thread worker;
   std::mutex lock;
   std::condition_variable wake;    /* jobs or stop for the worker */
@@ -392,7 +393,7 @@ static GstFlowReturn gst_dgsct_infer_transform_ip (GstBaseTransform * trans, Gst
   }
   for (const auto & r : ready)
     gst_buffer_add_dgsct_result_meta (buffer, r.index, r.start, r.end, r.label, st->model->background_class (),
-        r.name.c_str (), r.confidence, r.foreground, r.scores.data (), r.scores.size ());
+        r.confidence, r.foreground, r.scores.data (), st->class_quarks.data (), r.scores.size ());
 
   gpointer iter = nullptr;
   GstMeta *meta;
@@ -445,7 +446,7 @@ static gboolean gst_dgsct_infer_sink_event (GstBaseTransform * trans, GstEvent *
       for (const auto & r : late) {
         GstBuffer *carrier = gst_buffer_new ();
         auto *meta = gst_buffer_add_dgsct_result_meta (carrier, r.index, r.start, r.end, r.label,
-            st->model->background_class (), r.name.c_str (), r.confidence, r.foreground, r.scores.data (),
+            st->model->background_class (), r.confidence, r.foreground, r.scores.data (), st->class_quarks.data (),
             r.scores.size ());
         gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans), dgsct_result_event_new (meta));
         gst_buffer_unref (carrier);
@@ -527,6 +528,9 @@ static gboolean gst_dgsct_infer_start (GstBaseTransform * trans)
     st->model.reset ();
     return FALSE;
   }
+  st->class_quarks.clear ();
+  for (int c = 0; c <= st->model->background_class (); ++c)
+    st->class_quarks.push_back (g_quark_from_string (st->model->label_name (c).c_str ()));
   GST_INFO_OBJECT (self, "loaded %s (%s) on %s, %s", path.c_str (), st->model->config ().name.c_str (),
       st->model->device ().str ().c_str (), dgsct::precision_name (st->model->precision ()));
   st->stopping = false;

@@ -16,6 +16,13 @@
  *     g_print ("segment %" G_GUINT64_FORMAT ": %s (%.2f)\n", r->segment_index, r->label_name, r->confidence);
  *   }
  * ]|
+ *
+ * The class distribution is laid out like GStreamer 1.24's classification metadata
+ * (GstAnalyticsClsMtd): dgsct_result_meta_get_length(), dgsct_result_meta_get_level(),
+ * dgsct_result_meta_get_quark() and dgsct_result_meta_get_index_by_quark() take the same arguments as
+ * gst_analytics_cls_mtd_get_length(), _get_level(), _get_quark() and _get_index_by_quark(), so moving
+ * to a GstAnalyticsRelationMeta holding one classification per segment is a change of names; the
+ * segment's times and index stay with the result.
  */
 #pragma once
 
@@ -36,6 +43,9 @@ G_BEGIN_DECLS
  * @foreground_prob: sigmoid of the model's is-event logit
  * @n_classes: length of @scores
  * @scores: the window's per-class event scores (logits), owned by the meta
+ * @levels: n_classes + 1 confidence levels summing to 1: foreground probability x softmax of @scores
+ *   for each class, then 1 - foreground probability for background; owned by the meta
+ * @class_quarks: n_classes + 1 class names as quarks, background last; owned by the meta
  */
 typedef struct {
   GstMeta meta;
@@ -46,16 +56,26 @@ typedef struct {
   gfloat confidence, foreground_prob;
   guint n_classes;
   gfloat *scores;
+  gfloat *levels;
+  GQuark *class_quarks;
 } DgsctResultMeta;
 
 GType dgsct_result_meta_api_get_type (void);
 #define DGSCT_RESULT_META_API_TYPE (dgsct_result_meta_api_get_type ())
 const GstMetaInfo *dgsct_result_meta_get_info (void);
 
-/* Copies @scores. */
+/* Copies @scores (n_classes) and @class_quarks (n_classes + 1, background last); computes the levels.
+ * The label's name is its quark's. */
 DgsctResultMeta *gst_buffer_add_dgsct_result_meta (GstBuffer * buffer, guint64 segment_index, GstClockTime start,
-    GstClockTime end, gint label, gint background_label, const gchar * label_name, gfloat confidence,
-    gfloat foreground_prob, const gfloat * scores, guint n_classes);
+    GstClockTime end, gint label, gint background_label, gfloat confidence, gfloat foreground_prob,
+    const gfloat * scores, const GQuark * class_quarks, guint n_classes);
+
+/* The classification view, as GstAnalyticsClsMtd's: n_classes + 1 entries, background last. */
+gsize dgsct_result_meta_get_length (const DgsctResultMeta * meta);
+gfloat dgsct_result_meta_get_level (const DgsctResultMeta * meta, gsize index);
+GQuark dgsct_result_meta_get_quark (const DgsctResultMeta * meta, gsize index);
+/* -1 when @quark is none of the classes. */
+gint dgsct_result_meta_get_index_by_quark (const DgsctResultMeta * meta, GQuark quark);
 
 /* Results decided after the last video frame (e.g. a clip's window closing at EOS) have no frame
  * to ride on: dgsctinfer sends each as a serialised custom downstream event "dgsct-result" before
