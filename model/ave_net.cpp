@@ -78,12 +78,12 @@ void AveNetImpl::prepare() {
 }
 
 void AveNetImpl::place(torch::Device device, torch::ScalarType dtype) {
+  torch::NoGradGuard no_grad;
   place_state(*this, device, torch::kFloat32);
   // Mixed precision: the weights of the encoders' linear and convolution layers are stored in the
   // reduced dtype and the encoder runs under autocast, so matrix products take reduced-precision
   // inputs while norms, softmaxes, the residual streams and the log-mel front end stay fp32.
   if (dtype != torch::kFloat32) {
-    torch::NoGradGuard no_grad;
     std::vector<torch::nn::Module *> parts{swin.get(), htsat.get()};
     for (auto *list : {&audio_p1, &vis_p1, &audio_p2, &vis_p2})
       for (auto &adapter : *list)
@@ -107,7 +107,6 @@ EncodedSegments AveNetImpl::encode(const torch::Tensor &frames, const torch::Ten
 }
 
 EncodedSegments AveNetImpl::encode_prepared(const torch::Tensor &frames_norm_in, const torch::Tensor &log_mel, Taps *taps) {
-  torch::NoGradGuard no_grad;
   auto frames_norm = frames_norm_in.to(device(), torch::kFloat32);
   if (taps)
     taps->put("video.frames_norm", frames_norm);
@@ -189,7 +188,6 @@ EncodedSegments AveNetImpl::encode_prepared(const torch::Tensor &frames_norm_in,
 }
 
 HeadOutputs AveNetImpl::head(const torch::Tensor &visual, const torch::Tensor &audio, Taps *taps) {
-  torch::NoGradGuard no_grad;
   auto temporal = temporal_attn(visual.to(torch::kFloat32), audio.to(torch::kFloat32), taps);
   auto scores = cmbs(temporal.video, temporal.audio, taps);
   HeadOutputs out;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // DG-SCT for audio-visual event localisation (the official MMIL_Net), split for streaming: the
 // encoder turns each 1-s segment into a pooled visual and audio vector; the head reads a window of
-// those vectors. Children carry the official state-dict names.
+// those vectors. Children carry the official state-dict names. Gradients flow through encode and
+// head (dgsct/train.h trains through them); Model's inference methods switch autograd off.
 #pragma once
 
 #include "adapter.h"

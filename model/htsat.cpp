@@ -80,7 +80,6 @@ HtsatImpl::HtsatImpl(const HtsatConfig &config_, const AudioInput &audio_) : con
 }
 
 void HtsatImpl::prepare() {
-  torch::NoGradGuard no_grad;
   log_mel_.emplace(stft_real, stft_imag, mel_filters, config.hop, audio);
   for (auto &stage : stages)
     for (auto &block : stage->block_list)

@@ -147,6 +147,7 @@ std::string Model::label_name(int label) const {
 }
 
 std::vector<SegmentFeatures> Model::encode(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps) const {
+  torch::NoGradGuard no_grad;
   if (frames.dim() != 4 || frames.size(3) != 3 || frames.scalar_type() != torch::kUInt8)
     throw std::invalid_argument("frames must be [S, H, W, 3] uint8 RGB");
   if (audio.dim() != 2 || audio.size(0) != frames.size(0) || audio.size(1) != config_.audio.segment_samples)
@@ -157,6 +158,7 @@ std::vector<SegmentFeatures> Model::encode(const torch::Tensor &frames, const to
 torch::Tensor Model::log_mel(const torch::Tensor &audio) const { return net_->htsat->log_mel(audio); }
 
 std::vector<SegmentFeatures> Model::encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel) const {
+  torch::NoGradGuard no_grad;
   const int64_t size = config_.video.size;
   const int64_t frames = config_.htsat.frames(config_.audio.segment_samples * config_.audio.tiles);
   if (frames_norm.dim() != 4 || frames_norm.size(1) != 3 || frames_norm.size(2) != size || frames_norm.size(3) != size)
@@ -173,6 +175,7 @@ SegmentFeatures Model::encode_segment(const torch::Tensor &frame, const torch::T
 }
 
 WindowResult Model::head(const std::vector<SegmentFeatures> &window, Taps *taps) const {
+  torch::NoGradGuard no_grad;
   if (static_cast<int>(window.size()) != config_.segments)
     throw std::invalid_argument("the head needs a window of " + std::to_string(config_.segments) + " segments, got " +
                                 std::to_string(window.size()));

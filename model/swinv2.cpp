@@ -17,7 +17,6 @@ SwinV2AttentionImpl::SwinV2AttentionImpl(int dim_, int heads_, int window_, int 
 }
 
 void SwinV2AttentionImpl::prepare() {
-  torch::NoGradGuard no_grad;
   const auto opts = torch::TensorOptions().dtype(q_bias.dtype()).device(q_bias.device());
   // Relative offsets in [-(w-1), w-1]^2, scaled to [-8, 8] and log-spaced, as timm builds them (fp32).
   auto r = torch::arange(-(window - 1), window, torch::kFloat32);

@@ -95,6 +95,7 @@ public:
   static std::vector<std::string> read_labels(const std::string &path);
 
 private:
+  friend class Trainer;
   Model(const ModelConfig &config, std::vector<std::string> labels, const ModelOptions &options);
   void finish_loading();
 

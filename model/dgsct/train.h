@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Training and fine-tuning of AVE models with the official losses: binary cross-entropy on each
+// segment's is-event logit and cross-entropy on the window's event class.
+//
+//   auto model = dgsct::Trainer::fresh_model(config, labels, /*seed=*/1);
+//   dgsct::Trainer trainer(*model, {});
+//   trainer.calibrate(clips);                  // bn0's per-mel-bin statistics from the data
+//   for (...) trainer.step(batch);             // one AdamW step on a batch of clips
+//   model->save("demo.safetensors", "F16");
+//
+// Fine-tuning (TrainOptions::adapters_and_heads_only) trains the adapters, the temporal attention
+// and the CMBS head and leaves the Swin-V2 and HTS-AT backbones exactly as loaded, as the paper
+// does with its frozen encoders.
+#pragma once
+
+#include "dgsct/model.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dgsct {
+
+// One window of segments with its prepared inputs (dgsct/frontend.h) and ground truth.
+struct TrainingClip {
+  torch::Tensor frames;    // [T, 3, size, size]: normalize_frames() output
+  torch::Tensor log_mel;   // [T, 1, frames, mels]: Model::log_mel() output
+  std::vector<int> labels; // per segment: class, or background_class()
+};
+
+struct TrainOptions {
+  double learning_rate = 1e-3;
+  double weight_decay = 0.01;
+  bool adapters_and_heads_only = false;
+};
+
+struct StepStats {
+  double loss = 0, event_loss = 0, class_loss = 0;
+  int correct = 0, segments = 0; // decoded segment labels against the truth, before the step
+};
+
+class Trainer {
+public:
+  Trainer(Model &model, const TrainOptions &options);
+  ~Trainer();
+
+  // A model of `config` initialised for training from scratch (truncated-normal linear weights,
+  // unit norms, zero adapter gates), on the CPU in fp32.
+  static std::unique_ptr<Model> fresh_model(const ModelConfig &config, std::vector<std::string> labels, uint64_t seed);
+  // `model` with the classes of `labels` (its own first, in order, then new ones): the class rows
+  // of the heads are kept, the new rows initialised as fresh_model does.
+  static std::unique_ptr<Model> with_classes(const Model &model, const std::vector<std::string> &labels, uint64_t seed);
+
+  // Sets HTS-AT's bn0 statistics (per mel bin, over every frame of `clips`): the model's
+  // batch norms run in inference mode, so the statistics come from the data once.
+  void calibrate(const std::vector<TrainingClip> &clips);
+  // For schedules: the optimiser's learning rate from now on.
+  void set_learning_rate(double learning_rate);
+  // One optimiser step on a batch of clips.
+  StepStats step(const std::vector<const TrainingClip *> &batch);
+  // Decoded labels of a batch, without gradients.
+  std::vector<std::vector<int>> predict(const std::vector<const TrainingClip *> &batch);
+  // Parameters this trainer changes, with their official names.
+  const std::vector<std::pair<std::string, torch::Tensor>> &trainable() const { return trainable_; }
+
+private:
+  Model &model_;
+  TrainOptions options_;
+  std::vector<std::pair<std::string, torch::Tensor>> trainable_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+};
+
+} // namespace dgsct

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+#include "dgsct/train.h"
+
+#include "ave_net.h"
+#include "dgsct/frontend.h"
+#include "weights.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+namespace dgsct {
+namespace {
+
+bool contains(const std::string &name, const char *part) { return name.find(part) != std::string::npos; }
+
+bool ends_with(const std::string &name, const std::string &tail) {
+  return name.size() >= tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The STFT kernels and the mel matrix are the definition of the front end, not learnt weights.
+bool front_end(const std::string &name) { return contains(name, "spectrogram_extractor") || contains(name, "logmel_extractor"); }
+
+bool backbone(const std::string &name) { return name.rfind("swin.", 0) == 0 || name.rfind("htsat.", 0) == 0; }
+
+// Weights of the heads whose rows are classes (CMBS).
+bool class_rows(const std::string &name) {
+  return contains(name, "event_classifier.") || contains(name, "audio_cas.") || contains(name, "video_cas.");
+}
+
+void init_weight(torch::Tensor &t) {
+  // Truncated normal, std 0.02 (timm's init for transformer linears).
+  t.normal_(0.0, 0.02).clamp_(-0.04, 0.04);
+}
+
+// The constructors already give unit norms, zero biases and gates, log(10) logit scales and
+// PyTorch's defaults for LSTMs; what is left: transformer matrices, attention projections left
+// uninitialised, the adapters' prompt tokens (uniform [0, 1) as the official code), the front end.
+void init_for_training(AveNetImpl &net) {
+  torch::NoGradGuard no_grad;
+  for (auto &kv : net.named_parameters()) {
+    auto &t = kv.value();
+    const auto &name = kv.key();
+    if (front_end(name))
+      continue;
+    if (ends_with(name, "my_tokens"))
+      t.uniform_(0.0, 1.0);
+    else if (ends_with(name, "in_proj_weight"))
+      torch::nn::init::xavier_uniform_(t);
+    else if (t.dim() >= 2 && !contains(name, "_rnn") && !contains(name, "relative_position_bias_table"))
+      init_weight(t);
+    else if (ends_with(name, ".bias") && !contains(name, "_rnn"))
+      t.zero_();
+  }
+  auto kernels = stft_kernels(net.config.htsat.n_fft);
+  net.htsat->stft_real.copy_(kernels.first);
+  net.htsat->stft_imag.copy_(kernels.second);
+  net.htsat->mel_filters.copy_(slaney_mel_filters(net.config.audio.sample_rate, net.config.htsat.n_fft,
+                                                  net.config.htsat.mel_bins, 50, 14000));
+}
+
+torch::Tensor stack_inputs(const std::vector<const TrainingClip *> &batch, torch::Tensor TrainingClip::*field) {
+  std::vector<torch::Tensor> parts;
+  for (const auto *clip : batch)
+    parts.push_back(clip->*field);
+  return torch::cat(parts, 0);
+}
+
+HeadOutputs forward(AveNetImpl &net, const std::vector<const TrainingClip *> &batch) {
+  const int64_t B = static_cast<int64_t>(batch.size()), T = net.config.segments;
+  for (const auto *clip : batch)
+    if (clip->frames.size(0) != T || clip->log_mel.size(0) != T || static_cast<int64_t>(clip->labels.size()) != T)
+      throw std::invalid_argument("training clips need " + std::to_string(T) + " segments");
+  net.prepare(); // the derived attention biases follow the weights being trained
+  auto encoded = net.encode_prepared(stack_inputs(batch, &TrainingClip::frames), stack_inputs(batch, &TrainingClip::log_mel));
+  return net.head(encoded.visual.view({B, T, -1}), encoded.audio.view({B, T, -1}));
+}
+
+} // namespace
+
+Trainer::Trainer(Model &model, const TrainOptions &options) : model_(model), options_(options) {
+  if (model.device() != torch::Device(torch::kCPU) && model.precision() != Precision::FP32)
+    throw std::invalid_argument("training runs in fp32");
+  for (auto &kv : model_.net_->named_parameters()) {
+    const bool frozen = front_end(kv.key()) || (options_.adapters_and_heads_only && backbone(kv.key()));
+    kv.value().set_requires_grad(!frozen);
+    if (!frozen)
+      trainable_.emplace_back(kv.key(), kv.value());
+  }
+  std::vector<torch::Tensor> parameters;
+  for (const auto &named : trainable_)
+    parameters.push_back(named.second);
+  optimizer_ = std::make_unique<torch::optim::AdamW>(
+      parameters, torch::optim::AdamWOptions(options_.learning_rate).weight_decay(options_.weight_decay));
+}
+
+Trainer::~Trainer() {
+  for (auto &t : model_.net_->parameters())
+    t.set_requires_grad(false);
+  torch::NoGradGuard no_grad;
+  model_.net_->prepare();
+}
+
+std::unique_ptr<Model> Trainer::fresh_model(const ModelConfig &config, std::vector<std::string> labels, uint64_t seed) {
+  torch::manual_seed(seed);
+  std::unique_ptr<Model> model(new Model(config, std::move(labels), ModelOptions{}));
+  init_for_training(*model->net_);
+  model->finish_loading();
+  return model;
+}
+
+std::unique_ptr<Model> Trainer::with_classes(const Model &model, const std::vector<std::string> &labels, uint64_t seed) {
+  const int old_classes = model.config().classes;
+  for (int c = 0; c < old_classes; ++c)
+    if (c >= static_cast<int>(labels.size()) || labels[c] != model.label_name(c))
+      throw std::invalid_argument("the new label list must start with the model's " + std::to_string(old_classes) +
+                                  " labels in order");
+  auto json = nlohmann::json::parse(model.config().source_json);
+  json["classes"] = labels.size();
+  json["description"] = json.value("description", "") + " (fine-tuned to " + std::to_string(labels.size()) + " classes)";
+  auto extended = fresh_model(ModelConfig::parse(json.dump(2), model.config().name + " with classes"), labels, seed);
+  torch::NoGradGuard no_grad;
+  auto source = model.net_->named_parameters(), target = extended->net_->named_parameters();
+  for (auto &kv : target) {
+    const auto &old = source[kv.key()];
+    if (class_rows(kv.key()))
+      kv.value().narrow(0, 0, old_classes).copy_(old);
+    else
+      kv.value().copy_(old);
+  }
+  auto old_buffers = model.net_->named_buffers();
+  for (auto &kv : extended->net_->named_buffers())
+    kv.value().copy_(old_buffers[kv.key()]);
+  extended->net_->prepare();
+  return extended;
+}
+
+void Trainer::calibrate(const std::vector<TrainingClip> &clips) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> mels;
+  for (const auto &clip : clips)
+    mels.push_back(clip.log_mel.reshape({-1, clip.log_mel.size(-1)}));
+  auto all = torch::cat(mels, 0);
+  auto &bn0 = model_.net_->htsat->bn0;
+  bn0->running_mean.copy_(all.mean(0));
+  bn0->running_var.copy_(all.var(0, /*unbiased=*/false));
+}
+
+void Trainer::set_learning_rate(double learning_rate) {
+  for (auto &group : optimizer_->param_groups())
+    static_cast<torch::optim::AdamWOptions &>(group.options()).lr(learning_rate);
+}
+
+StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
+  auto &net = *model_.net_;
+  const int classes = net.config.classes;
+  auto out = forward(net, batch);
+  std::vector<int64_t> truth, clip_class;
+  std::vector<float> clip_has_event;
+  for (const auto *clip : batch) {
+    int event = -1;
+    for (int label : clip->labels) {
+      truth.push_back(label);
+      if (label != classes)
+        event = label;
+    }
+    clip_class.push_back(std::max(event, 0));
+    clip_has_event.push_back(event >= 0 ? 1.0f : 0.0f);
+  }
+  auto truth_t = torch::tensor(truth).view_as(out.is_event);
+  auto foreground = (truth_t != classes).to(torch::kFloat32);
+  auto event_loss = torch::binary_cross_entropy_with_logits(out.is_event, foreground);
+  // Windows without an event have no class to learn.
+  auto has_event = torch::tensor(clip_has_event);
+  auto per_clip = torch::nn::functional::cross_entropy(out.event_scores, torch::tensor(clip_class),
+      torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  auto class_loss = (per_clip * has_event).sum() / has_event.sum().clamp_min(1.0);
+  auto loss = event_loss + class_loss;
+  optimizer_->zero_grad();
+  loss.backward();
+  optimizer_->step();
+
+  StepStats stats;
+  stats.loss = loss.item<double>();
+  stats.event_loss = event_loss.item<double>();
+  stats.class_loss = class_loss.item<double>();
+  stats.correct = static_cast<int>((out.labels == truth_t).sum().item<int64_t>());
+  stats.segments = static_cast<int>(truth.size());
+  return stats;
+}
+
+std::vector<std::vector<int>> Trainer::predict(const std::vector<const TrainingClip *> &batch) {
+  torch::NoGradGuard no_grad;
+  auto labels = forward(*model_.net_, batch).labels.contiguous();
+  std::vector<std::vector<int>> out;
+  for (int64_t b = 0; b < labels.size(0); ++b) {
+    auto row = labels[b];
+    out.emplace_back(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + row.numel());
+  }
+  return out;
+}
+
+} // namespace dgsct
