@@ -258,6 +258,14 @@ static GstFlowReturn push_held (GstDgsctSync * self)
   return gst_aggregator_finish_buffer (GST_AGGREGATOR (self), frame);
 }
 
+/* The base class negotiates before the first aggregate: offer the video input's caps, never the
+ * unfixed template. */
+static GstFlowReturn gst_dgsct_sync_update_src_caps (GstAggregator * agg, GstCaps *, GstCaps ** result)
+{
+  *result = gst_pad_get_current_caps (GST_PAD (GST_DGSCT_SYNC (agg)->video_pad));
+  return *result ? GST_FLOW_OK : GST_AGGREGATOR_FLOW_NEED_DATA;
+}
+
 /* Output caps and segment follow the video input. */
 static void follow_video_input (GstDgsctSync * self)
 {
@@ -336,11 +344,15 @@ static GstFlowReturn gst_dgsct_sync_aggregate (GstAggregator * agg, gboolean tim
   SyncState *st = self->state;
 
   GstBuffer *audio;
+  bool audio_arrived = false;
   while ((audio = gst_aggregator_pad_pop_buffer (self->audio_pad))) {
     append_audio (self, audio);
     gst_buffer_unref (audio);
+    audio_arrived = true;
   }
-  const bool audio_done = gst_aggregator_pad_is_eos (self->audio_pad) || timeout;
+  /* A live timeout means the audio stopped only when none came: behind real time (a sink holding
+   * the stream for its latency), the audio pad queues little at a time and refills as it drains. */
+  const bool audio_done = gst_aggregator_pad_is_eos (self->audio_pad) || (timeout && !audio_arrived);
 
   for (;;) {
     GstBuffer *frame = gst_aggregator_pad_peek_buffer (self->video_pad);
@@ -515,6 +527,7 @@ static void gst_dgsct_sync_class_init (GstDgsctSyncClass * klass)
 
   agg_class->aggregate = GST_DEBUG_FUNCPTR (gst_dgsct_sync_aggregate);
   agg_class->sink_query = GST_DEBUG_FUNCPTR (gst_dgsct_sync_sink_query);
+  agg_class->update_src_caps = GST_DEBUG_FUNCPTR (gst_dgsct_sync_update_src_caps);
   agg_class->flush = GST_DEBUG_FUNCPTR (gst_dgsct_sync_flush);
   agg_class->stop = GST_DEBUG_FUNCPTR (gst_dgsct_sync_stop);
   agg_class->get_next_time = gst_aggregator_simple_get_next_time;

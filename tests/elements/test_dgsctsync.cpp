@@ -118,6 +118,40 @@ GST_START_TEST (test_three_seconds_make_three_segments)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_output_caps_are_always_fixed)
+{
+  /* The base class used to announce the bare template caps "video/x-raw" before the video's: an
+   * encoder downstream then produced nothing. One caps event leaves dgsctsync: the video's. */
+  std::string description = pipeline (30, "30/1", 100, 320, 32000);
+  description.replace (description.find ("appsink"), std::string::npos, "fakesink");
+  GstElement *pipeline = gst_parse_launch (description.c_str (), nullptr);
+  fail_unless (pipeline != nullptr);
+  GstElement *sync = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+  GstPad *src = gst_element_get_static_pad (sync, "src");
+  int caps_events = 0;
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo * info, gpointer count) {
+        GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+        if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+          GstCaps *caps;
+          gst_event_parse_caps (event, &caps);
+          const bool video = gst_structure_has_field (gst_caps_get_structure (caps, 0), "width");
+          *static_cast<int *> (count) += video ? 1 : 1000;
+        }
+        return GST_PAD_PROBE_OK;
+      }, &caps_events, nullptr);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline), 20 * GST_SECOND,
+      (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+  fail_unless (msg != nullptr && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless_equals_int (caps_events, 1);
+  gst_object_unref (src);
+  gst_object_unref (sync);
+  gst_object_unref (pipeline);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_eos_mid_segment)
 {
   Run emitted = run_pipeline (pipeline (75, "30/1", 250, 320, 32000));
@@ -257,6 +291,7 @@ static Suite *dgsctsync_suite (void)
   tcase_set_timeout (tc, 120);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_three_seconds_make_three_segments);
+  tcase_add_test (tc, test_output_caps_are_always_fixed);
   tcase_add_test (tc, test_eos_mid_segment);
   tcase_add_test (tc, test_missing_audio_is_silence_flagged);
   tcase_add_test (tc, test_audio_is_resampled_to_the_model_rate);
