@@ -218,8 +218,13 @@ static GstFlowReturn gst_dgsct_json_generate_output (GstBaseTransform * trans, G
   while ((meta = gst_buffer_iterate_meta_filtered (in, &state, DGSCT_RESULT_META_API_TYPE)))
     append_result (self, text, reinterpret_cast<DgsctResultMeta *> (meta), wall_clock, scores);
   GstFlowReturn ret = emit_text (self, text, outbuf);
-  if (*outbuf)
+  if (*outbuf) {
     gst_buffer_copy_into (*outbuf, in, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  } else if (ret == GST_FLOW_OK && GST_BUFFER_PTS_IS_VALID (in)) {
+    /* The output is sparse: a gap lets downstream sinks preroll and advance (e.g. behind a tee). */
+    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans), gst_event_new_gap (GST_BUFFER_PTS (in),
+            GST_BUFFER_DURATION (in)));
+  }
   gst_buffer_unref (in);
   return ret;
 }
