@@ -3,6 +3,7 @@
 #include "gstdgsctinfer.h"
 #include "gstdgsctjson.h"
 #include "gstdgsctmel.h"
+#include "gstdgsctoverlay.h"
 #include "gstdgsctpatch.h"
 #include "gstdgsctsync.h"
 
@@ -15,6 +16,7 @@ static gboolean plugin_init (GstPlugin * plugin)
   ok &= GST_ELEMENT_REGISTER (dgsctpatch, plugin);
   ok &= GST_ELEMENT_REGISTER (dgsctinfer, plugin);
   ok &= GST_ELEMENT_REGISTER (dgsctjson, plugin);
+  ok &= GST_ELEMENT_REGISTER (dgsctoverlay, plugin);
   /* after its children */
   ok &= GST_ELEMENT_REGISTER (dgsctbin, plugin);
   return ok;

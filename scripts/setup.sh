@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages="
   build-essential pkg-config meson ninja-build ccache
   libtorch-dev libopenblas0-pthread
-  nlohmann-json3-dev libjson-glib-dev libgtest-dev
+  nlohmann-json3-dev libjson-glib-dev libgtest-dev libcairo2-dev fonts-dejavu-core
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   python3-torch

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dgsctoverlay with a harness: frames before any result pass byte for byte, a result draws the label
+ * box and its timeline cell in its label's colour, results stick to the frames without one, the
+ * timeline scrolls, flushes and new streams clear, both formats work and others are refused.
+ *
+ * With DGSCT_TEST_PNG_DIR set, the drawn frames are also written there as PNG files to look at. */
+#include "dgsct-result-meta.h"
+#include "../../elements/palette.h"
+
+#include <cairo.h>
+#include <cstdlib>
+#include <cstring>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <string>
+#include <vector>
+
+namespace {
+
+const int kWidth = 320, kHeight = 240;
+const char *kFormats[] = { "BGRx", "BGRA" };
+const char *kNames[] = { "Church bell", "Dog", "Horse", "background" };
+const gint kBackground = 3;
+
+GQuark *class_quarks ()
+{
+  static GQuark quarks[4];
+  for (int c = 0; c < 4; ++c)
+    quarks[c] = g_quark_from_static_string (kNames[c]);
+  return quarks;
+}
+
+GstHarness *new_overlay (const char *format, const char *properties = "")
+{
+  GstHarness *h = gst_harness_new_parse ((std::string ("dgsctoverlay ") + properties).c_str ());
+  gchar *caps = g_strdup_printf ("video/x-raw,format=%s,width=%d,height=%d,framerate=30/1", format, kWidth, kHeight);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  return h;
+}
+
+/* A frame with a diagonal pattern (opaque), so that every change shows. */
+GstBuffer *new_frame (GstHarness * h, guint frame_number)
+{
+  GstBuffer *buffer = gst_harness_create_buffer (h, kWidth * kHeight * 4);
+  GstMapInfo map;
+  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_WRITE));
+  for (int y = 0; y < kHeight; ++y)
+    for (int x = 0; x < kWidth; ++x) {
+      guint8 *p = map.data + (y * kWidth + x) * 4;
+      p[0] = 96 + (x + y) % 64;
+      p[1] = 160 - y % 32;
+      p[2] = 64 + x % 128;
+      p[3] = 255;
+    }
+  gst_buffer_unmap (buffer, &map);
+  GST_BUFFER_PTS (buffer) = gst_util_uint64_scale_int (frame_number, GST_SECOND, 30);
+  GST_BUFFER_DURATION (buffer) = GST_SECOND / 30;
+  return buffer;
+}
+
+void add_result (GstBuffer * buffer, guint64 index, gint label, gfloat confidence = 0.87f)
+{
+  const gfloat scores[3] = { 1.0f, 0.5f, -1.0f };
+  fail_unless (gst_buffer_add_dgsct_result_meta (buffer, index, index * GST_SECOND, (index + 1) * GST_SECOND, label,
+          kBackground, confidence, label == kBackground ? 1 - confidence : 0.9f, scores, class_quarks (), 3) != nullptr);
+}
+
+/* A frame's pixels, as the harness's output gives them. */
+struct Frame {
+  std::vector<guint8> bytes;
+
+  dgsct::Rgb at (int x, int y) const
+  {
+    const guint8 *p = bytes.data () + (y * kWidth + x) * 4;
+    return { p[2], p[1], p[0] };
+  }
+  guint8 alpha (int x, int y) const { return bytes[(y * kWidth + x) * 4 + 3]; }
+};
+
+Frame bytes_of (GstBuffer * buffer)
+{
+  GstMapInfo map;
+  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.size, kWidth * kHeight * 4);
+  Frame f {std::vector<guint8> (map.data, map.data + map.size)};
+  gst_buffer_unmap (buffer, &map);
+  return f;
+}
+
+void maybe_write_png (const Frame & f, const char *name)
+{
+  const char *dir = g_getenv ("DGSCT_TEST_PNG_DIR");
+  if (!dir)
+    return;
+  std::vector<guint8> copy = f.bytes;
+  cairo_surface_t *surface = cairo_image_surface_create_for_data (copy.data (), CAIRO_FORMAT_RGB24, kWidth, kHeight,
+      kWidth * 4);
+  gchar *path = g_strdup_printf ("%s/%s.png", dir, name);
+  cairo_surface_write_to_png (surface, path);
+  g_free (path);
+  cairo_surface_destroy (surface);
+}
+
+/* Pushes `in` and returns the output frame's pixels. */
+Frame push_pull (GstHarness * h, GstBuffer * in)
+{
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  GstBuffer *out = gst_harness_pull (h);
+  fail_unless (out != nullptr);
+  Frame f = bytes_of (out);
+  gst_buffer_unref (out);
+  return f;
+}
+
+/* The timeline's geometry for a 320x240 frame (see draw_timeline): a strip 15 px high, 4 px above
+ * the bottom edge and in from the sides, cut into `n` cells. The centre of cell `i`: */
+int cell_x (int i, int n = 20)
+{
+  return 4 + static_cast<int> ((i + 0.5) * (kWidth - 8) / n);
+}
+const int kCellY = kHeight - 4 - 15 / 2 - 1;
+
+bool same_colour (dgsct::Rgb a, dgsct::Rgb b)
+{
+  return std::abs (a.r - b.r) <= 1 && std::abs (a.g - b.g) <= 1 && std::abs (a.b - b.b) <= 1;
+}
+
+void check_cell (const Frame & f, int cell, gint label, int n = 20)
+{
+  const dgsct::Rgb got = f.at (cell_x (cell, n), kCellY), want = dgsct::label_colour (label, kBackground);
+  fail_unless (same_colour (got, want), "cell %d: (%d, %d, %d), want label %d's (%d, %d, %d)", cell, got.r, got.g,
+      got.b, label, want.r, want.g, want.b);
+}
+
+void check_unchanged_at (const Frame & f, const Frame & original, int x, int y)
+{
+  fail_unless (f.at (x, y) == original.at (x, y), "pixel (%d, %d) changed", x, y);
+}
+
+/* The label box (top left) is drawn: the picture under its corner is 60 % darker. */
+bool label_box_drawn (const Frame & f, const Frame & original)
+{
+  const dgsct::Rgb in = original.at (7, 7), out = f.at (7, 7);
+  return std::abs (out.r - in.r * 0.4) <= 2 && std::abs (out.g - in.g * 0.4) <= 2 && std::abs (out.b - in.b * 0.4) <= 2;
+}
+
+Frame original_frame (GstHarness * h)
+{
+  GstBuffer *b = new_frame (h, 0);
+  Frame f = bytes_of (b);
+  gst_buffer_unref (b);
+  return f;
+}
+
+}  // namespace
+
+GST_START_TEST (test_frames_before_any_result_pass_unchanged)
+{
+  GstHarness *h = new_overlay (kFormats[__i__]);
+  const Frame original = original_frame (h);
+  for (guint n = 0; n < 3; ++n) {
+    const Frame out = push_pull (h, new_frame (h, n));
+    fail_unless (out.bytes == original.bytes, "frame %u changed without a result", n);
+  }
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_result_draws_label_and_timeline_cell)
+{
+  GstHarness *h = new_overlay (kFormats[__i__]);
+  const Frame original = original_frame (h);
+  GstBuffer *in = new_frame (h, 0);
+  add_result (in, 3, 1);
+  const Frame out = push_pull (h, in);
+  maybe_write_png (out, (std::string ("overlay-one-result-") + kFormats[__i__]).c_str ());
+  fail_unless (label_box_drawn (out, original), "no label box");
+  check_cell (out, 3, 1);
+  /* segments without a result stay empty; the middle of the picture is untouched */
+  for (int cell : { 0, 2, 4, 19 })
+    check_unchanged_at (out, original, cell_x (cell), kCellY);
+  check_unchanged_at (out, original, kWidth / 2, kHeight / 2);
+  if (g_str_equal (kFormats[__i__], "BGRA"))
+    for (int y = 0; y < kHeight; ++y)
+      for (int x = 0; x < kWidth; ++x)
+        fail_unless_equals_int (out.alpha (x, y), 255);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_labels_have_distinct_colours)
+{
+  GstHarness *h = new_overlay (kFormats[__i__]);
+  GstBuffer *in = new_frame (h, 0);
+  add_result (in, 0, 0);
+  add_result (in, 1, 2);
+  add_result (in, 2, kBackground, 0.93f);
+  const Frame out = push_pull (h, in);
+  check_cell (out, 0, 0);
+  check_cell (out, 1, 2);
+  check_cell (out, 2, kBackground);
+  fail_if (same_colour (out.at (cell_x (0), kCellY), out.at (cell_x (1), kCellY)));
+  fail_if (same_colour (out.at (cell_x (0), kCellY), out.at (cell_x (2), kCellY)));
+  fail_unless (same_colour (out.at (cell_x (2), kCellY), dgsct::kBackgroundColour));
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_result_sticks_to_following_frames)
+{
+  GstHarness *h = new_overlay (kFormats[__i__]);
+  const Frame original = original_frame (h);
+  GstBuffer *in = new_frame (h, 0);
+  add_result (in, 0, 2);
+  const Frame first = push_pull (h, in);
+  for (guint n = 1; n < 4; ++n) {
+    const Frame out = push_pull (h, new_frame (h, n));
+    fail_unless (out.bytes == first.bytes, "frame %u differs from the frame that carried the result", n);
+    fail_unless (label_box_drawn (out, original));
+    check_cell (out, 0, 2);
+  }
+  /* the next result adds its cell and keeps the first */
+  in = new_frame (h, 4);
+  add_result (in, 1, 0);
+  const Frame next = push_pull (h, in);
+  check_cell (next, 0, 2);
+  check_cell (next, 1, 0);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_timeline_scrolls_and_keeps_the_first_result)
+{
+  GstHarness *h = new_overlay ("BGRx", "timeline-segments=5");
+  GstBuffer *in = new_frame (h, 0);
+  for (guint64 s = 0; s < 4; ++s)
+    add_result (in, s, s % 2 ? kBackground : 0);
+  add_result (in, 2, 1);  /* a duplicate of segment 2: ignored */
+  Frame out = push_pull (h, in);
+  check_cell (out, 2, 0, 5);
+  in = new_frame (h, 1);
+  for (guint64 s = 4; s < 7; ++s)
+    add_result (in, s, 2);
+  out = push_pull (h, in);
+  /* segments 2..6 */
+  check_cell (out, 0, 0, 5);
+  check_cell (out, 1, kBackground, 5);
+  for (int cell = 2; cell < 5; ++cell)
+    check_cell (out, cell, 2, 5);
+
+  /* a long timeline, to look at */
+  GstElement *overlay = gst_harness_find_element (h, "dgsctoverlay");
+  g_object_set (overlay, "timeline-segments", 20, nullptr);
+  gst_object_unref (overlay);
+  in = new_frame (h, 2);
+  const gint labels[] = { 0, 0, 0, 3, 3, 1, 1, 1, 1, 3, 2, 2, 3 };
+  for (guint64 s = 0; s < G_N_ELEMENTS (labels); ++s)
+    add_result (in, 7 + s, labels[s]);
+  out = push_pull (h, in);
+  maybe_write_png (out, "overlay-timeline");
+  /* segments 0..19: 0..6 as before, then the new ones */
+  check_cell (out, 7, 0);
+  check_cell (out, 12, 1);
+  check_cell (out, 19, kBackground);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_flush_and_new_stream_clear_the_state)
+{
+  GstHarness *h = new_overlay (kFormats[__i__]);
+  const Frame original = original_frame (h);
+  GstBuffer *in = new_frame (h, 0);
+  add_result (in, 0, 1);
+  fail_unless (label_box_drawn (push_pull (h, in), original));
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  fail_unless (push_pull (h, new_frame (h, 1)).bytes == original.bytes, "a result survived the flush");
+
+  in = new_frame (h, 2);
+  add_result (in, 5, 2);
+  fail_unless (label_box_drawn (push_pull (h, in), original));
+  fail_unless (gst_harness_push_event (h, gst_event_new_stream_start ("another")));
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  fail_unless (push_pull (h, new_frame (h, 3)).bytes == original.bytes, "a result survived a new stream");
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_result_events_update_the_state)
+{
+  GstHarness *h = new_overlay ("BGRx");
+  const Frame original = original_frame (h);
+  GstBuffer *carrier = gst_buffer_new ();
+  add_result (carrier, 4, 2);
+  GstEvent *event = dgsct_result_event_new (gst_buffer_get_dgsct_result_meta (carrier));
+  gst_buffer_unref (carrier);
+  fail_unless (gst_harness_push_event (h, event));
+  /* the event passes on */
+  GstEvent *out_event;
+  bool passed = false;
+  while ((out_event = gst_harness_try_pull_event (h))) {
+    passed |= gst_event_has_name (out_event, "dgsct-result");
+    gst_event_unref (out_event);
+  }
+  fail_unless (passed, "the dgsct-result event did not pass");
+  const Frame out = push_pull (h, new_frame (h, 0));
+  fail_unless (label_box_drawn (out, original));
+  check_cell (out, 4, 2);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_layers_can_be_switched_off)
+{
+  GstHarness *h = new_overlay ("BGRx", "show-timeline=false");
+  const Frame original = original_frame (h);
+  GstBuffer *in = new_frame (h, 0);
+  add_result (in, 0, 1);
+  Frame out = push_pull (h, in);
+  fail_unless (label_box_drawn (out, original));
+  check_unchanged_at (out, original, cell_x (0), kCellY);
+  gst_harness_teardown (h);
+
+  h = new_overlay ("BGRx", "show-label=false");
+  in = new_frame (h, 0);
+  add_result (in, 0, 1);
+  out = push_pull (h, in);
+  fail_if (label_box_drawn (out, original));
+  check_cell (out, 0, 1);
+  gst_harness_teardown (h);
+
+  h = new_overlay ("BGRx", "show-label=false show-timeline=false");
+  in = new_frame (h, 0);
+  add_result (in, 0, 1);
+  fail_unless (push_pull (h, in).bytes == original.bytes);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_font_size_scales_the_label_box)
+{
+  /* the box's bottom edge: the last changed row of a column through the box's left padding */
+  auto box_bottom = [] (const char *properties) {
+    GstHarness *h = new_overlay ("BGRx", properties);
+    const Frame original = original_frame (h);
+    GstBuffer *in = new_frame (h, 0);
+    add_result (in, 0, 0);
+    const Frame out = push_pull (h, in);
+    gst_harness_teardown (h);
+    int bottom = -1;
+    for (int y = 0; y < kHeight / 2; ++y)
+      if (out.at (21, y) != original.at (21, y))
+        bottom = y;
+    return bottom;
+  };
+  const int automatic = box_bottom (""), big = box_bottom ("font-size=40");
+  fail_unless (automatic > 12 && automatic < 40, "auto: box ends at %d", automatic);
+  fail_unless (big > 2 * automatic, "font-size=40: box ends at %d, auto at %d", big, automatic);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_other_formats_are_refused)
+{
+  GstHarness *h = gst_harness_new ("dgsctoverlay");
+  GstCaps *i420 = gst_caps_from_string ("video/x-raw,format=I420,width=320,height=240,framerate=30/1");
+  fail_if (gst_pad_query_accept_caps (GST_PAD_PEER (h->srcpad), i420));
+  gst_harness_set_src_caps (h, i420);
+  GstBuffer *buffer = gst_harness_create_buffer (h, 320 * 240 * 3 / 2);
+  fail_unless_equals_int (gst_harness_push (h, buffer), GST_FLOW_NOT_NEGOTIATED);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+static Suite *dgsctoverlay_suite (void)
+{
+  Suite *s = suite_create ("dgsctoverlay");
+  TCase *tc = tcase_create ("harness");
+  suite_add_tcase (s, tc);
+  const int formats = G_N_ELEMENTS (kFormats);
+  tcase_add_loop_test (tc, test_frames_before_any_result_pass_unchanged, 0, formats);
+  tcase_add_loop_test (tc, test_result_draws_label_and_timeline_cell, 0, formats);
+  tcase_add_loop_test (tc, test_labels_have_distinct_colours, 0, formats);
+  tcase_add_loop_test (tc, test_result_sticks_to_following_frames, 0, formats);
+  tcase_add_test (tc, test_timeline_scrolls_and_keeps_the_first_result);
+  tcase_add_loop_test (tc, test_flush_and_new_stream_clear_the_state, 0, formats);
+  tcase_add_test (tc, test_result_events_update_the_state);
+  tcase_add_test (tc, test_layers_can_be_switched_off);
+  tcase_add_test (tc, test_font_size_scales_the_label_box);
+  tcase_add_test (tc, test_other_formats_are_refused);
+  return s;
+}
+
+GST_CHECK_MAIN (dgsctoverlay);

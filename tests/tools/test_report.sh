@@ -1,0 +1,63 @@
+#!/bin/sh
+# dgsct-report on a hand-written dgsctjson output and its ground truth (tests/tools/data): the event
+# tables, the accuracy line, --min-accuracy's exit status, the PNG, and errors naming file and line.
+set -eu
+report=$1 data=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+results=$data/report.jsonl truth=$data/report.truth.tsv
+
+"$report" --results "$results" --truth "$truth" --png "$dir/timeline.png" | tee "$dir/out.txt"
+# 20 segments; one wrong (15: Bark instead of background), which splits Bark into two events.
+grep -qx 'segment accuracy: 0.950 (19/20)' "$dir/out.txt"
+test "$(grep -c '^segments: 20$' "$dir/out.txt")" -eq 2
+sed -n '/^detected events:/,/^$/p' "$dir/out.txt" > "$dir/detected.txt"
+sed -n '/^true events:/,/^$/p' "$dir/out.txt" > "$dir/true.txt"
+grep -Eq '^  label +start \(s\) +end \(s\) +duration +confidence$' "$dir/detected.txt"
+grep -Eq '^  Church bell +2\.000 +7\.000 +5\.000 +0\.800$' "$dir/detected.txt"
+grep -Eq '^  Bark +10\.000 +14\.000 +4\.000 +0\.750$' "$dir/detected.txt"
+grep -Eq '^  Bark +15\.000 +16\.000 +1\.000 +0\.500$' "$dir/detected.txt"
+grep -Eq '^  Male speech, man speaking +16\.000 +20\.000 +4\.000 +0\.900$' "$dir/detected.txt"
+test "$(grep -c '^  [A-Z]' "$dir/detected.txt")" -eq 4
+grep -Eq '^  Bark +10\.000 +14\.000 +4\.000 +-$' "$dir/true.txt"
+test "$(grep -c '^  [A-Z]' "$dir/true.txt")" -eq 3
+if grep -q background "$dir/detected.txt" "$dir/true.txt"; then echo "background listed as an event" >&2; exit 1; fi
+
+# The PNG: written, non-empty, with the PNG signature.
+test -s "$dir/timeline.png"
+test "$(head -c 8 "$dir/timeline.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a
+
+# --min-accuracy: at the accuracy passes, above it exits 1 after printing.
+"$report" --results "$results" --truth "$truth" --min-accuracy 0.95 > /dev/null
+status=0
+"$report" --results "$results" --truth "$truth" --min-accuracy 0.96 > "$dir/strict.txt" 2> "$dir/strict.err" || status=$?
+test "$status" -eq 1
+grep -qx 'segment accuracy: 0.950 (19/20)' "$dir/strict.txt"
+grep -q 'below --min-accuracy' "$dir/strict.err"
+# Without a truth: the events only; --min-accuracy then is a usage error.
+"$report" --results "$results" > "$dir/alone.txt"
+grep -q '^  Church bell' "$dir/alone.txt"
+if grep -q 'accuracy' "$dir/alone.txt"; then echo "accuracy without a truth" >&2; exit 1; fi
+status=0
+"$report" --results "$results" --min-accuracy 0.5 > /dev/null 2>&1 || status=$?
+test "$status" -eq 2
+
+# Malformed input: exit 2, the message names the file and the line.
+expect_error() {  # file, line, then the tool's arguments
+  file=$1 line=$2
+  shift 2
+  status=0
+  "$report" "$@" > /dev/null 2> "$dir/err.txt" || status=$?
+  cat "$dir/err.txt"
+  test "$status" -eq 2
+  grep -qF "$file:$line: " "$dir/err.txt"
+}
+sed '5s/.*/{"type":"segment","index":4,/' "$results" > "$dir/truncated.jsonl"
+expect_error "$dir/truncated.jsonl" 5 --results "$dir/truncated.jsonl"
+sed '7s/"label":0,//' "$results" > "$dir/no-label.jsonl"
+expect_error "$dir/no-label.jsonl" 7 --results "$dir/no-label.jsonl"
+sed '3s/^/[1,2]/' "$results" > "$dir/array.jsonl"
+expect_error "$dir/array.jsonl" 3 --results "$dir/array.jsonl"
+sed '4s/\t0\t/\tbell\t/' "$truth" > "$dir/bad.truth.tsv"
+expect_error "$dir/bad.truth.tsv" 4 --results "$results" --truth "$dir/bad.truth.tsv"
+echo "report: ok"

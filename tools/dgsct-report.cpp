@@ -1,0 +1,465 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Report on a dgsctjson run: the events the model detected (from the segment lines), and with a
+// ground truth the true events and the segment accuracy; optionally a PNG timeline of both.
+#include "cli.h"
+#include "../elements/palette.h"
+
+#include <algorithm>
+#include <cairo.h>
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <json-glib/json-glib.h>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+static const char *kUsage =
+    "usage: dgsct-report --results FILE [--truth FILE] [--png FILE] [--min-accuracy X] [--segment-duration S]\n"
+    "--results   dgsctjson's JSON Lines; the events are the runs of consecutive segments with one\n"
+    "            non-background label\n"
+    "--truth     ground truth TSV: a header 'index<TAB>start<TAB>end<TAB>label<TAB>label_name', then one\n"
+    "            row per segment (times in seconds; label_name 'background' for the background class);\n"
+    "            adds the true events and 'segment accuracy: A (correct/total)' over the truth's segments\n"
+    "--png       writes a timeline image: the predicted (and true) label of every segment, a time axis\n"
+    "            and a legend\n"
+    "--min-accuracy  exit 1 when the segment accuracy is below X (needs --truth)\n"
+    "--segment-duration  seconds per segment (default 1.0): the image's time axis, and the times of\n"
+    "            segment lines without running times\n"
+    "Exit status: 0, 1 when below --min-accuracy, 2 on bad arguments or input.\n";
+
+namespace {
+
+struct Segment {
+  int label = -1;
+  std::string name;
+  double confidence = NAN;  // results only
+  double start = 0, end = 0;  // seconds
+  bool background = false;
+};
+using Timeline = std::map<uint64_t, Segment>;  // by segment index
+
+struct Event {
+  int label;
+  std::string name;
+  double start, end, confidence_sum;
+  int segments;
+};
+
+[[noreturn]] void fail_at(const std::string &path, int line, const std::string &message) {
+  throw std::runtime_error(path + ":" + std::to_string(line) + ": " + message);
+}
+
+// ---- the results: dgsctjson's JSON Lines ----
+
+JsonNode *member(JsonObject *object, const char *name) {
+  return json_object_has_member(object, name) ? json_object_get_member(object, name) : nullptr;
+}
+bool holds(JsonNode *node, GType type) {
+  return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == type;
+}
+bool is_number(JsonNode *node) { return holds(node, G_TYPE_INT64) || holds(node, G_TYPE_DOUBLE); }
+
+// A running time in seconds, or NAN when absent or null.
+double running_time(JsonObject *times, const char *name) {
+  JsonNode *node = times ? member(times, name) : nullptr;
+  return holds(node, G_TYPE_INT64) ? json_node_get_int(node) / 1e9 : NAN;
+}
+
+Timeline read_results(const std::string &path, double segment_duration) {
+  std::ifstream in(path);
+  if (!in)
+    throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  Timeline timeline;
+  JsonParser *parser = json_parser_new();
+  try {
+    std::string text;
+    for (int line = 1; std::getline(in, text); ++line) {
+      if (text.find_first_not_of(" \t\r") == std::string::npos)
+        continue;
+      GError *error = nullptr;
+      if (!json_parser_load_from_data(parser, text.data(), static_cast<gssize>(text.size()), &error)) {
+        std::string message = error->message;  // "<data>:LINE:COLUMN: Parse error: ..."
+        g_error_free(error);
+        if (message.rfind("<data>:1:", 0) == 0) {
+          const size_t column_end = message.find(':', 9);
+          const std::string rest = column_end == std::string::npos ? "" : message.substr(column_end + 1);
+          message = "column " + message.substr(9, column_end - 9) + ":" +
+                    (rest.rfind(" Parse error:", 0) == 0 ? rest.substr(13) : rest);
+        }
+        fail_at(path, line, "not valid JSON, " + message);
+      }
+      JsonNode *root = json_parser_get_root(parser);
+      if (!root || !JSON_NODE_HOLDS_OBJECT(root))
+        fail_at(path, line, "expected a JSON object");
+      JsonObject *object = json_node_get_object(root);
+      JsonNode *type = member(object, "type");
+      if (!holds(type, G_TYPE_STRING))
+        fail_at(path, line, "no \"type\" string");
+      if (std::string(json_node_get_string(type)) != "segment")
+        continue;  // event lines (and any later kinds) are not needed: events are rebuilt from segments
+
+      JsonNode *index = member(object, "index"), *label = member(object, "label");
+      JsonNode *name = member(object, "label_name"), *confidence = member(object, "confidence");
+      if (!holds(index, G_TYPE_INT64) || json_node_get_int(index) < 0)
+        fail_at(path, line, "segment without a non-negative integer \"index\"");
+      if (!holds(label, G_TYPE_INT64) || json_node_get_int(label) < 0)
+        fail_at(path, line, "segment without a non-negative integer \"label\"");
+      if (!holds(name, G_TYPE_STRING))
+        fail_at(path, line, "segment without a \"label_name\" string");
+      if (!is_number(confidence))
+        fail_at(path, line, "segment without a numeric \"confidence\"");
+      JsonNode *times = member(object, "running_time");
+      if (times && !JSON_NODE_HOLDS_OBJECT(times) && !JSON_NODE_HOLDS_NULL(times))
+        fail_at(path, line, "\"running_time\" is not an object");
+
+      const auto i = static_cast<uint64_t>(json_node_get_int(index));
+      if (timeline.count(i))
+        fail_at(path, line, "segment " + std::to_string(i) + " appears twice");
+      Segment s;
+      s.label = static_cast<int>(json_node_get_int(label));
+      s.name = json_node_get_string(name);
+      s.confidence = json_node_get_double(confidence);
+      s.background = s.name == "background";
+      JsonObject *rt = times && JSON_NODE_HOLDS_OBJECT(times) ? json_node_get_object(times) : nullptr;
+      s.start = running_time(rt, "start");
+      s.end = running_time(rt, "end");
+      if (std::isnan(s.start))
+        s.start = i * segment_duration;
+      if (std::isnan(s.end))
+        s.end = s.start + segment_duration;
+      timeline[i] = s;
+    }
+  } catch (...) {
+    g_object_unref(parser);
+    throw;
+  }
+  g_object_unref(parser);
+  return timeline;
+}
+
+// ---- the ground truth: TSV ----
+
+std::vector<std::string> split_tabs(std::string line) {
+  if (!line.empty() && line.back() == '\r')
+    line.pop_back();
+  std::vector<std::string> fields;
+  size_t from = 0;
+  for (size_t tab; (tab = line.find('\t', from)) != std::string::npos; from = tab + 1)
+    fields.push_back(line.substr(from, tab - from));
+  fields.push_back(line.substr(from));
+  return fields;
+}
+
+bool parse_double(const std::string &text, double &value) {
+  char *end = nullptr;
+  errno = 0;
+  value = std::strtod(text.c_str(), &end);
+  return !text.empty() && errno == 0 && *end == '\0' && std::isfinite(value);
+}
+
+// A non-negative integer.
+bool parse_count(const std::string &text, long long &value) {
+  char *end = nullptr;
+  errno = 0;
+  value = std::strtoll(text.c_str(), &end, 10);
+  return !text.empty() && errno == 0 && *end == '\0' && value >= 0;
+}
+
+Timeline read_truth(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  const std::vector<std::string> header{"index", "start", "end", "label", "label_name"};
+  Timeline timeline;
+  std::string text;
+  int line = 1;
+  if (!std::getline(in, text) || split_tabs(text) != header)
+    fail_at(path, line, "expected the header 'index<TAB>start<TAB>end<TAB>label<TAB>label_name'");
+  while (std::getline(in, text)) {
+    ++line;
+    if (text.find_first_not_of(" \t\r") == std::string::npos)
+      continue;
+    const auto fields = split_tabs(text);
+    if (fields.size() != header.size())
+      fail_at(path, line, "expected 5 tab-separated fields, found " + std::to_string(fields.size()));
+    long long index, label;
+    Segment s;
+    if (!parse_count(fields[0], index))
+      fail_at(path, line, "index '" + fields[0] + "' is not a non-negative integer");
+    if (!parse_double(fields[1], s.start) || !parse_double(fields[2], s.end) || s.end < s.start)
+      fail_at(path, line, "start '" + fields[1] + "' and end '" + fields[2] + "' are not times in seconds");
+    if (!parse_count(fields[3], label) || label > INT_MAX)
+      fail_at(path, line, "label '" + fields[3] + "' is not a class index");
+    s.label = static_cast<int>(label);
+    if (fields[4].empty())
+      fail_at(path, line, "empty label_name");
+    if (timeline.count(static_cast<uint64_t>(index)))
+      fail_at(path, line, "segment " + fields[0] + " appears twice");
+    s.name = fields[4];
+    s.background = s.name == "background";
+    timeline[static_cast<uint64_t>(index)] = s;
+  }
+  if (timeline.empty())
+    throw std::runtime_error(path + ": no segments");
+  return timeline;
+}
+
+// ---- events and tables ----
+
+// Consecutive segments (by index) with the same non-background label form one event.
+std::vector<Event> events_of(const Timeline &timeline) {
+  std::vector<Event> events;
+  const Segment *previous = nullptr;
+  uint64_t previous_index = 0;
+  for (const auto &[index, s] : timeline) {
+    const bool extends = previous && !previous->background && !s.background && previous->label == s.label &&
+                         index == previous_index + 1;
+    if (extends) {
+      events.back().end = s.end;
+      events.back().confidence_sum += s.confidence;
+      ++events.back().segments;
+    } else if (!s.background) {
+      events.push_back({s.label, s.name, s.start, s.end, s.confidence, 1});
+    }
+    previous = &s;
+    previous_index = index;
+  }
+  return events;
+}
+
+void print_events(const char *title, const std::vector<Event> &events) {
+  std::printf("%s:\n", title);
+  if (events.empty()) {
+    std::printf("  (none)\n");
+    return;
+  }
+  int width = 5;
+  for (const Event &e : events)
+    width = std::max(width, static_cast<int>(e.name.size()));
+  std::printf("  %-*s %9s %9s %9s %10s\n", width, "label", "start (s)", "end (s)", "duration", "confidence");
+  for (const Event &e : events) {
+    const double mean = e.confidence_sum / e.segments;
+    char confidence[32] = "-";
+    if (!std::isnan(mean))
+      std::snprintf(confidence, sizeof confidence, "%.3f", mean);
+    std::printf("  %-*s %9.3f %9.3f %9.3f %10s\n", width, e.name.c_str(), e.start, e.end, e.end - e.start, confidence);
+  }
+}
+
+// ---- the PNG timeline ----
+
+struct Drawing {
+  double font = 13, row_height = 26, row_gap = 10, margin = 16;
+};
+
+void set_colour(cairo_t *cr, dgsct::Rgb c) { cairo_set_source_rgb(cr, c.r / 255.0, c.g / 255.0, c.b / 255.0); }
+
+dgsct::Rgb colour_of(const Segment &s) { return s.background ? dgsct::kBackgroundColour : dgsct::label_colour(s.label, -1); }
+
+double text_width(cairo_t *cr, const std::string &text) {
+  cairo_text_extents_t extents;
+  cairo_text_extents(cr, text.c_str(), &extents);
+  return extents.x_advance;
+}
+
+// A tick step in seconds (1, 2, 5 x 10^k) at least `min_px` apart.
+double tick_step(double px_per_second, double min_px) {
+  for (double decade = 0.01;; decade *= 10)
+    for (double m : {1.0, 2.0, 5.0})
+      if (m * decade * px_per_second >= min_px)
+        return m * decade;
+}
+
+void draw_row(cairo_t *cr, const Timeline &row, double left, double y, double cell, double height) {
+  for (const auto &[index, s] : row) {
+    set_colour(cr, colour_of(s));
+    cairo_rectangle(cr, left + index * cell, y, cell >= 6 ? cell - 1 : cell, height);
+    cairo_fill(cr);
+  }
+}
+
+struct LegendItem {
+  std::string name;
+  dgsct::Rgb colour;
+};
+
+void write_png(const std::string &path, const Timeline &predicted, const Timeline *truth, double segment_duration) {
+  const Drawing d;
+  uint64_t slots = 1;
+  if (!predicted.empty())
+    slots = std::max(slots, predicted.rbegin()->first + 1);
+  if (truth)
+    slots = std::max(slots, truth->rbegin()->first + 1);
+  const double cell = std::clamp(std::floor(960.0 / slots), 2.0, 40.0);
+
+  // Legend entries: every label present, by class index (background last), then the error mark.
+  std::map<std::pair<bool, int>, LegendItem> labels;
+  for (const Timeline *t : {&predicted, truth})
+    if (t)
+      for (const auto &[index, s] : *t)
+        labels.emplace(std::make_pair(s.background, s.label), LegendItem{s.name, colour_of(s)});
+  std::vector<LegendItem> legend;
+  for (const auto &[key, item] : labels)
+    legend.push_back(item);
+  const dgsct::Rgb kWrong{0, 0, 0};
+  if (truth)
+    legend.push_back({"wrong", kWrong});
+
+  // Layout, measured on a scratch surface.
+  cairo_surface_t *scratch = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+  cairo_t *measure = cairo_create(scratch);
+  cairo_select_font_face(measure, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(measure, d.font);
+  const std::vector<std::string> row_names = truth ? std::vector<std::string>{"predicted", "true"}
+                                                   : std::vector<std::string>{"predicted"};
+  double label_width = text_width(measure, "time (s)");
+  for (const auto &name : row_names)
+    label_width = std::max(label_width, text_width(measure, name));
+  const double left = d.margin + std::ceil(label_width) + 10;
+  const double width = std::max(480.0, std::ceil(left + slots * cell + d.margin));
+  const double rows_top = d.margin;
+  const double axis_y = rows_top + row_names.size() * (d.row_height + d.row_gap);
+  const double legend_top = axis_y + 2 * d.font + 14;
+  std::vector<std::pair<double, double>> legend_at;  // top-left of each item's swatch
+  double x = d.margin, y = legend_top;
+  for (const LegendItem &item : legend) {
+    const double item_width = d.font + 6 + text_width(measure, item.name) + 18;
+    if (x + item_width > width - d.margin && x > d.margin) {
+      x = d.margin;
+      y += d.font + 10;
+    }
+    legend_at.emplace_back(x, y);
+    x += item_width;
+  }
+  const double height = std::ceil(y + d.font + d.margin);
+  cairo_destroy(measure);
+  cairo_surface_destroy(scratch);
+
+  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(width),
+                                                        static_cast<int>(height));
+  cairo_t *cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(cr, d.font);
+  cairo_font_extents_t font;
+  cairo_font_extents(cr, &font);
+  const double strip = slots * cell;
+
+  // Rows: a frame for the whole span (segments without a label stay white), then the cells.
+  for (size_t r = 0; r < row_names.size(); ++r) {
+    const double top = rows_top + r * (d.row_height + d.row_gap);
+    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+    cairo_move_to(cr, left - 10 - text_width(cr, row_names[r]), top + (d.row_height + font.ascent - font.descent) / 2);
+    cairo_show_text(cr, row_names[r].c_str());
+    cairo_set_source_rgb(cr, 0.8, 0.8, 0.8);
+    cairo_set_line_width(cr, 1);
+    cairo_rectangle(cr, left - 0.5, top - 0.5, strip + 1, d.row_height + 1);
+    cairo_stroke(cr);
+    draw_row(cr, r == 0 ? predicted : *truth, left, top, cell, d.row_height);
+  }
+  // Wrong segments: a black bar in the gap between the rows.
+  if (truth) {
+    set_colour(cr, kWrong);
+    const double bar_y = rows_top + d.row_height + d.row_gap / 2 - 2;
+    for (const auto &[index, s] : *truth) {
+      auto p = predicted.find(index);
+      if (p == predicted.end() || p->second.label != s.label)
+        cairo_rectangle(cr, left + index * cell, bar_y, cell >= 6 ? cell - 1 : cell, 4);
+    }
+    cairo_fill(cr);
+  }
+
+  // Time axis.
+  const double seconds = slots * segment_duration, px_per_second = cell / segment_duration;
+  const double step = tick_step(px_per_second, std::max(40.0, text_width(cr, "0000.0") + 8));
+  cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+  cairo_set_line_width(cr, 1);
+  cairo_move_to(cr, left, axis_y + 0.5);
+  cairo_line_to(cr, left + strip, axis_y + 0.5);
+  cairo_stroke(cr);
+  for (int k = 0; k * step <= seconds + 1e-9; ++k) {
+    const double t = k * step, tx = std::round(left + t * px_per_second) + 0.5;
+    cairo_move_to(cr, tx, axis_y);
+    cairo_line_to(cr, tx, axis_y + 5);
+    cairo_stroke(cr);
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", t);
+    cairo_move_to(cr, tx - text_width(cr, text) / 2, axis_y + 7 + font.ascent);
+    cairo_show_text(cr, text);
+  }
+  cairo_move_to(cr, left - 10 - text_width(cr, "time (s)"), axis_y + 7 + font.ascent);
+  cairo_show_text(cr, "time (s)");
+
+  // Legend.
+  for (size_t i = 0; i < legend.size(); ++i) {
+    const auto [lx, ly] = legend_at[i];
+    set_colour(cr, legend[i].colour);
+    cairo_rectangle(cr, lx, ly, d.font, d.font);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+    cairo_move_to(cr, lx + d.font + 6, ly + d.font - font.descent + 1);
+    cairo_show_text(cr, legend[i].name.c_str());
+  }
+
+  cairo_destroy(cr);
+  const cairo_status_t status = cairo_surface_write_to_png(surface, path.c_str());
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    throw std::runtime_error(path + ": cannot write the PNG: " + cairo_status_to_string(status));
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  dgsct::cli::Args args(argc, argv, {"results", "truth", "png", "min-accuracy", "segment-duration"}, {}, kUsage);
+  const std::string results_path = args.require("results");
+  double segment_duration = 1.0, min_accuracy = 0;
+  if (!parse_double(args.get("segment-duration", "1.0"), segment_duration) || !(segment_duration > 0))
+    args.die("--segment-duration needs a positive number of seconds");
+  if (args.has("min-accuracy")) {
+    if (!args.has("truth"))
+      args.die("--min-accuracy needs --truth");
+    if (!parse_double(args.get("min-accuracy"), min_accuracy) || min_accuracy < 0 || min_accuracy > 1)
+      args.die("--min-accuracy needs a number from 0 to 1");
+  }
+  try {
+    const Timeline predicted = read_results(results_path, segment_duration);
+    Timeline truth;
+    if (args.has("truth"))
+      truth = read_truth(args.get("truth"));
+
+    std::printf("results: %s\nsegments: %zu\n", results_path.c_str(), predicted.size());
+    print_events("detected events", events_of(predicted));
+    int status = 0;
+    if (args.has("truth")) {
+      std::printf("\ntruth: %s\nsegments: %zu\n", args.get("truth").c_str(), truth.size());
+      print_events("true events", events_of(truth));
+      size_t correct = 0;
+      for (const auto &[index, s] : truth) {
+        auto p = predicted.find(index);
+        correct += p != predicted.end() && p->second.label == s.label;
+      }
+      const double accuracy = static_cast<double>(correct) / truth.size();
+      std::printf("\nsegment accuracy: %.3f (%zu/%zu)\n", accuracy, correct, truth.size());
+      if (args.has("min-accuracy") && accuracy < min_accuracy) {
+        std::fprintf(stderr, "segment accuracy %.3f is below --min-accuracy %g\n", accuracy, min_accuracy);
+        status = 1;
+      }
+    }
+    if (args.has("png")) {
+      write_png(args.get("png"), predicted, args.has("truth") ? &truth : nullptr, segment_duration);
+      std::printf("timeline: %s\n", args.get("png").c_str());
+    }
+    return status;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  }
+}
