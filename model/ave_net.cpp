@@ -4,6 +4,7 @@
 #include "weights.h"
 
 #include <ATen/autocast_mode.h>
+#include <torch/version.h>
 #include <cstdio>
 
 namespace dgsct {
@@ -16,27 +17,39 @@ std::string two_digits(int i) {
 }
 
 // Enables autocast to `dtype` on `device` for this thread while alive; a no-op for fp32.
+// PyTorch 2.4 replaced the per-device setters by ones taking the device type (the old ones warn on
+// every call there).
 class AutocastScope {
 public:
   AutocastScope(const torch::Device &device, torch::ScalarType dtype) : active_(dtype != torch::kFloat32), cuda_(device.is_cuda()) {
-    if (!active_)
-      return;
-    if (cuda_) {
-      at::autocast::set_autocast_gpu_dtype(dtype);
-      at::autocast::set_enabled(true);
-    } else {
-      at::autocast::set_autocast_cpu_dtype(dtype);
-      at::autocast::set_cpu_enabled(true);
-    }
+    if (active_)
+      enable(dtype, true);
   }
   ~AutocastScope() {
     if (!active_)
       return;
-    if (cuda_)
-      at::autocast::set_enabled(false);
-    else
-      at::autocast::set_cpu_enabled(false);
+    enable(torch::kFloat32, false);
     at::autocast::clear_cache();
+  }
+
+private:
+  void enable(torch::ScalarType dtype, bool on) const {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    const auto type = cuda_ ? at::kCUDA : at::kCPU;
+    if (on)
+      at::autocast::set_autocast_dtype(type, dtype);
+    at::autocast::set_autocast_enabled(type, on);
+#else
+    if (cuda_) {
+      if (on)
+        at::autocast::set_autocast_gpu_dtype(dtype);
+      at::autocast::set_enabled(on);
+    } else {
+      if (on)
+        at::autocast::set_autocast_cpu_dtype(dtype);
+      at::autocast::set_cpu_enabled(on);
+    }
+#endif
   }
 
 private:
@@ -97,6 +110,9 @@ void AveNetImpl::place(torch::Device device, torch::ScalarType dtype) {
       }
   }
   encoder_dtype = dtype;
+  // cuDNN wants each LSTM's weights in one contiguous block (else it compacts them on every call).
+  temporal_attn->audio_rnn->flatten_parameters();
+  temporal_attn->visual_rnn->flatten_parameters();
   prepare();
 }
 

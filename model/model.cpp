@@ -5,6 +5,7 @@
 #include "dgsct/safetensors.h"
 #include "weights.h"
 
+#include <ATen/Context.h>
 #include <fstream>
 #include <thread>
 #include <nlohmann/json.hpp>
@@ -80,6 +81,12 @@ Model::Model(const ModelConfig &config, std::vector<std::string> labels, const M
   torch::set_num_threads(options.threads > 0 ? options.threads : default_threads(options.precision));
   if (options.precision == Precision::FP16 && !device_.is_cuda())
     throw std::runtime_error("precision fp16 needs a CUDA device (use bf16 on CPU)");
+  // fp32 means fp32: PyTorch lets cuDNN convolutions (and, if asked, cuBLAS) run in TF32, which
+  // costs 1e-3 of relative precision (the golden taps fail). The setting is process-wide.
+  if (device_.is_cuda() && options.precision == Precision::FP32) {
+    at::globalContext().setAllowTF32CuDNN(false);
+    at::globalContext().setAllowTF32CuBLAS(false);
+  }
   if (!labels_.empty() && static_cast<int>(labels_.size()) != config_.classes)
     throw std::runtime_error("model '" + config_.name + "' has " + std::to_string(config_.classes) + " classes but " +
                              std::to_string(labels_.size()) + " label names");
