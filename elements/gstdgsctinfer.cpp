@@ -13,7 +13,8 @@
  *
  * #GstDgsctInfer:window-mode `clip` analyses non-overlapping windows of the model's length exactly
  * like the paper's evaluation (results every window); `sliding` produces a result for every new
- * segment from the window that ends #GstDgsctInfer:lookahead segments after it.
+ * segment from the window that ends #GstDgsctInfer:lookahead segments after it (at the end of the
+ * stream, the last segments take the last window's result).
  *
  * For tests, the environment variable `DGSCT_DEBUG_INFER_DELAY_MS` adds that many milliseconds to
  * every segment's inference, to simulate a model slower than real time.
@@ -21,6 +22,11 @@
  * In non-live pipelines no segment is dropped: when the queue is full the streaming thread waits,
  * so file analysis is deterministic. In live pipelines a segment arriving at a full queue is
  * dropped, counted (#GstDgsctInfer:dropped) and reported with a QoS message; video never waits.
+ *
+ * The latency the element reports (a segment, the lookahead or the rest of the clip window, and the
+ * inference time) makes live sinks show each frame that much later. Put a queue that holds that
+ * much video after the analysis (`queue max-size-time=20000000000 max-size-buffers=0
+ * max-size-bytes=0`), so that the sinks' waiting does not hold up the sources.
  *
  * The `dgsct-segment` message carries `index` (guint64), `start` and `end` (running time, guint64),
  * `label` (gint), `label-name` (string), `confidence` and `foreground-prob` (gfloat).
@@ -62,6 +68,7 @@ typedef enum {
   DGSCT_WINDOW_CLIP,
 } DgsctWindowMode;
 
+#define DEFAULT_MODEL "ave-demo"
 #define DEFAULT_DEVICE "auto"
 #define DEFAULT_PRECISION "fp32"
 #define DEFAULT_WINDOW_MODE DGSCT_WINDOW_SLIDING
@@ -159,6 +166,8 @@ struct InferState {
   std::deque<Cached> window;
   guint64 clip_fill = 0;
   bool first_window_done = false;
+  std::vector<Cached> last_window;  /* sliding: the latest full window and its result, whose */
+  dgsct::WindowResult last_result;  /* lookahead positions the end of the stream decides */
   int event_label = -1;
   guint64 next_index = 0;          /* the segment after the latest published one */
   GstClockTime published_end = GST_CLOCK_TIME_NONE;
@@ -260,7 +269,25 @@ static void run_head (GstDgsctInfer * self, InferState * st)
   for (size_t t = st->first_window_done ? newest : 0; t <= newest; ++t)
     publish (self, st, st->window[t], result, t, post);
   st->first_window_done = true;
+  st->last_window.assign (st->window.begin (), st->window.end ());
+  st->last_result = result;
   st->window.pop_front ();
+}
+
+/* At the end of a stream in sliding mode, no later window will come: the segments after the last
+ * window's newest decided one take that window's result. Called with the worker idle. */
+static void finish_sliding (GstDgsctInfer * self, InferState * st)
+{
+  GST_OBJECT_LOCK (self);
+  const bool sliding = self->window_mode == DGSCT_WINDOW_SLIDING;
+  const bool post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+  if (!sliding || st->last_window.empty ())
+    return;
+  for (size_t t = 0; t < st->last_window.size (); ++t)
+    if (st->last_window[t].index >= st->next_index)
+      publish (self, st, st->last_window[t], st->last_result, t, post);
+  st->last_window.clear ();
 }
 
 static void worker_loop (GstDgsctInfer * self, InferState * st)
@@ -427,6 +454,7 @@ static void reset_stream (InferState * st)
   st->jobs.clear ();
   st->results.clear ();
   st->window.clear ();
+  st->last_window.clear ();
   st->first_window_done = false;
 }
 
@@ -437,6 +465,7 @@ static gboolean gst_dgsct_infer_sink_event (GstBaseTransform * trans, GstEvent *
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:{
       drain (st);
+      finish_sliding (self, st);
       /* Results decided after the last frame travel as events (dgsct_result_event_new). */
       std::deque<Result> late;
       {
@@ -665,7 +694,7 @@ static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
   const auto counter = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model", "Model file, or a model name looked up as NAME.safetensors in "
-          "$DGSCT_MODEL_PATH and the installed models folder", nullptr, ready));
+          "$DGSCT_MODEL_PATH and the models folder; the default is the bundled demo model", DEFAULT_MODEL, ready));
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_string ("device", "Device", "auto, cpu, cuda or cuda:N; auto picks CUDA when available, an "
           "unavailable CUDA device falls back to the CPU with a warning", DEFAULT_DEVICE, ready));
@@ -711,7 +740,7 @@ static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
 
 static void gst_dgsct_infer_init (GstDgsctInfer * self)
 {
-  self->model_location = nullptr;
+  self->model_location = g_strdup (DEFAULT_MODEL);
   self->device = g_strdup (DEFAULT_DEVICE);
   self->precision = g_strdup (DEFAULT_PRECISION);
   self->window = 0;

@@ -185,6 +185,17 @@ GST_START_TEST (test_sliding_window_reports_every_segment_once)
   const int expected[10] = { 13, 28, 13, 28, 28, 13, 13, 28, 13, 28 };
   for (int t = 0; t < 10; ++t)
     fail_unless_equals_int (int_field (messages.segments[t], "label"), expected[t]);
+
+  /* With a lookahead the window decides segments 0-6 when it fills; the end of the stream decides
+   * the last three from the same window. */
+  Messages ahead;
+  play_golden_clip ("dgsctsync name=s ! dgsctinfer model=" + model_file () + " window-mode=sliding lookahead=3", ahead,
+      metas);
+  fail_unless_equals_int (ahead.segments.size (), 10);
+  for (int t = 0; t < 10; ++t) {
+    fail_unless_equals_uint64 (uint64_field (ahead.segments[t], "index"), t);
+    fail_unless_equals_int (int_field (ahead.segments[t], "label"), expected[t]);
+  }
 }
 GST_END_TEST;
 
