@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Trains an AVE model on the synthetic audio-visual world (synth/world.h), or fine-tunes the
+// adapters and heads of an existing model file, and writes a self-describing model file.
+#include "cli.h"
+#include "dgsct/frontend.h"
+#include "dgsct/golden.h"
+#include "dgsct/safetensors.h"
+#include "dgsct/train.h"
+#include "synth/world.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <sstream>
+
+static const char *kUsage =
+    "usage: dgsct-train --output FILE (--preset NAME|FILE | --init MODEL [--fine-tune])\n"
+    "                   [--world-seed N] [--classes K] [--clips N] [--eval-clips N] [--eval-seed N]\n"
+    "                   [--clip-files A,B,... [--eval-clip-files C,D,...]]\n"
+    "                   [--steps N] [--batch N] [--lr X] [--seed N] [--width W] [--height H]\n"
+    "                   [--max-minutes M] [--dtype F32|F16|BF16]\n"
+    "Renders --clips clips of the synthetic world (seed --world-seed, its first --classes classes),\n"
+    "trains with AdamW (cosine learning rate) for --steps steps of --batch clips and reports the\n"
+    "segment accuracy on --eval-clips clips of another world seed. --init starts from a model file;\n"
+    "with --fine-tune only the adapters and heads train (the backbones stay frozen), and classes of\n"
+    "the world that the model lacks are added to its heads. Frames are rendered at W x H (the size of\n"
+    "the clips dgsct-synth writes) and squashed to the model's input as the pipeline does.\n"
+    "--clip-files trains on your own labelled clips instead (dgsct-extract makes them from a media\n"
+    "file and its ground truth), cut into windows of the model's length; label names the model does\n"
+    "not know become new classes.\n"
+    "Defaults: --world-seed 1 --classes 6 --clips 600 --eval-clips 60 --eval-seed 1000 --steps 1500\n"
+    "--batch 6 --lr 1e-3 --seed 1 --width 160 --height 120 --dtype F16.\n";
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// One clip's prepared inputs. Training clips take each segment's frame at a jittered time around
+// the segment's centre (the pipeline's key frame is the frame nearest the centre, at any frame rate).
+dgsct::TrainingClip prepare_clip(const dgsct::Model &model, const dgsct::synth::Clip &clip, int width, int height,
+                                 uint64_t jitter_seed) {
+  const auto &config = model.config();
+  const int T = clip.segments(), samples = config.audio.segment_samples;
+  auto frames = torch::empty({T, height, width, 3}, torch::kUInt8);
+  auto audio = torch::empty({T, samples}, torch::kFloat32);
+  for (int t = 0; t < T; ++t) {
+    double offset = 0.5;
+    if (jitter_seed) {
+      // splitmix-style hash to [-0.3, 0.3]: portable, no library distribution
+      uint64_t z = jitter_seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(t) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 31)) * 0x94D049BB133111EBull;
+      offset += 0.6 * (static_cast<double>(z >> 11) / 9007199254740992.0 - 0.5);
+    }
+    clip.render_frame(t + offset, width, height, frames[t].data_ptr<uint8_t>());
+    clip.render_audio(t, samples, config.audio.sample_rate, audio[t].data_ptr<float>());
+  }
+  return {dgsct::normalize_frames(frames, config.video, torch::kCPU), model.log_mel(audio), clip.labels()};
+}
+
+std::vector<dgsct::TrainingClip> render(const dgsct::Model &model, const dgsct::synth::World &world, int count,
+                                        int width, int height, bool jitter, const char *what) {
+  std::vector<dgsct::TrainingClip> clips;
+  const auto start = Clock::now();
+  for (int i = 0; i < count; ++i) {
+    clips.push_back(prepare_clip(model, world.clip(i), width, height, jitter ? i + 1 : 0));
+    if ((i + 1) % 100 == 0 || i + 1 == count)
+      std::printf("  rendered %d/%d %s clips (%.0f s)\n", i + 1, count, what, seconds_since(start));
+    std::fflush(stdout);
+  }
+  return clips;
+}
+
+// A labelled clip made by dgsct-extract: frames, audio and one label name per segment.
+struct LabelledClip {
+  std::string path;
+  torch::Tensor frames, audio;
+  std::vector<std::string> labels;
+};
+
+std::vector<std::string> split_list(const std::string &list) {
+  std::vector<std::string> out;
+  std::stringstream ss(list);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty())
+      out.push_back(item);
+  return out;
+}
+
+std::vector<LabelledClip> read_clip_files(const std::string &list) {
+  std::vector<LabelledClip> clips;
+  for (const auto &path : split_list(list)) {
+    LabelledClip clip;
+    clip.path = path;
+    std::tie(clip.frames, clip.audio) = dgsct::read_clip(path);
+    const auto file = dgsct::SafetensorsFile::open(path);
+    const auto &meta = file->metadata();
+    auto it = meta.find("dgsct.segment_labels");
+    if (it == meta.end())
+      throw std::runtime_error(path + ": no 'dgsct.segment_labels' metadata (make clips with dgsct-extract)");
+    try {
+      clip.labels = nlohmann::json::parse(it->second).get<std::vector<std::string>>();
+    } catch (const nlohmann::json::exception &) {
+      throw std::runtime_error(path + ": 'dgsct.segment_labels' is not a JSON list of strings");
+    }
+    if (static_cast<int64_t>(clip.labels.size()) != clip.frames.size(0))
+      throw std::runtime_error(path + ": " + std::to_string(clip.labels.size()) + " labels for " +
+                               std::to_string(clip.frames.size(0)) + " segments");
+    clips.push_back(std::move(clip));
+  }
+  return clips;
+}
+
+// Non-overlapping windows of the model's length; a shorter rest is left out.
+std::vector<dgsct::TrainingClip> windows_of(const dgsct::Model &model, const std::vector<LabelledClip> &clips) {
+  const int T = model.config().segments;
+  std::vector<dgsct::TrainingClip> out;
+  for (const auto &clip : clips) {
+    if (clip.audio.size(1) != model.config().audio.segment_samples)
+      throw std::runtime_error(clip.path + ": segments of " + std::to_string(clip.audio.size(1)) + " samples, the model takes " +
+                               std::to_string(model.config().audio.segment_samples));
+    for (int64_t w = 0; w + T <= clip.frames.size(0); w += T) {
+      dgsct::TrainingClip window;
+      window.frames = dgsct::normalize_frames(clip.frames.narrow(0, w, T), model.config().video, torch::kCPU);
+      window.log_mel = model.log_mel(clip.audio.narrow(0, w, T));
+      for (int t = 0; t < T; ++t) {
+        const auto &name = clip.labels[w + t];
+        const auto &labels = model.labels();
+        const auto found = std::find(labels.begin(), labels.end(), name);
+        window.labels.push_back(name == "background" ? model.background_class() : static_cast<int>(found - labels.begin()));
+      }
+      out.push_back(std::move(window));
+    }
+  }
+  return out;
+}
+
+struct Accuracy {
+  int correct = 0, total = 0;
+  std::vector<int> class_correct, class_total; // per true label, background last
+  double value() const { return total ? static_cast<double>(correct) / total : 0.0; }
+};
+
+Accuracy evaluate(dgsct::Trainer &trainer, const std::vector<dgsct::TrainingClip> &clips, int classes) {
+  Accuracy acc;
+  acc.class_correct.assign(classes + 1, 0);
+  acc.class_total.assign(classes + 1, 0);
+  for (size_t i = 0; i < clips.size(); i += 8) {
+    std::vector<const dgsct::TrainingClip *> batch;
+    for (size_t j = i; j < std::min(clips.size(), i + 8); ++j)
+      batch.push_back(&clips[j]);
+    auto predicted = trainer.predict(batch);
+    for (size_t b = 0; b < batch.size(); ++b)
+      for (size_t t = 0; t < predicted[b].size(); ++t) {
+        const int truth = batch[b]->labels[t];
+        const bool ok = predicted[b][t] == truth;
+        acc.correct += ok;
+        acc.total += 1;
+        acc.class_correct[truth] += ok;
+        acc.class_total[truth] += 1;
+      }
+  }
+  return acc;
+}
+
+void print_accuracy(const char *what, const Accuracy &acc, const dgsct::Model &model) {
+  std::printf("%s segment accuracy: %.3f (%d/%d)\n", what, acc.value(), acc.correct, acc.total);
+  for (size_t c = 0; c < acc.class_total.size(); ++c)
+    if (acc.class_total[c])
+      std::printf("  %-12s %.3f (%d/%d)\n", model.label_name(static_cast<int>(c)).c_str(),
+                  static_cast<double>(acc.class_correct[c]) / acc.class_total[c], acc.class_correct[c], acc.class_total[c]);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  dgsct::cli::Args args(argc, argv,
+                        {"output", "preset", "init", "world-seed", "classes", "clips", "eval-clips", "eval-seed", "steps",
+                         "batch", "lr", "seed", "width", "height", "max-minutes", "dtype", "clip-files",
+                         "eval-clip-files"},
+                        {"fine-tune"}, kUsage);
+  try {
+    const std::string output = args.require("output");
+    const int classes = std::stoi(args.get("classes", "6"));
+    const int train_clips = std::stoi(args.get("clips", "600")), eval_clips = std::stoi(args.get("eval-clips", "60"));
+    const int steps = std::stoi(args.get("steps", "1500")), batch_size = std::stoi(args.get("batch", "6"));
+    const int width = std::stoi(args.get("width", "160")), height = std::stoi(args.get("height", "120"));
+    const uint64_t seed = std::stoull(args.get("seed", "1"));
+    const double max_minutes = std::stod(args.get("max-minutes", "0"));
+    if (args.has("preset") == args.has("init"))
+      args.die("give exactly one of --preset and --init");
+    if (args.has("fine-tune") && !args.has("init"))
+      args.die("--fine-tune needs --init");
+    const auto &names = dgsct::synth::World::class_names();
+    if (classes < 1 || classes > static_cast<int>(names.size()))
+      args.die("--classes must be 1.." + std::to_string(names.size()));
+    if (train_clips < batch_size || batch_size < 1 || steps < 1)
+      args.die("need --steps >= 1 and --clips >= --batch >= 1");
+    std::vector<std::string> labels(names.begin(), names.begin() + classes);
+    const bool own_clips = args.has("clip-files");
+    std::vector<LabelledClip> user_train, user_eval;
+    if (own_clips) {
+      user_train = read_clip_files(args.get("clip-files"));
+      user_eval = read_clip_files(args.get("eval-clip-files"));
+      // The model's classes first, then the clips' new names in order of appearance.
+      labels = args.has("init") ? dgsct::Model::load(args.get("init"))->labels() : std::vector<std::string>{};
+      for (const auto *set : {&user_train, &user_eval})
+        for (const auto &clip : *set)
+          for (const auto &name : clip.labels)
+            if (name != "background" && std::find(labels.begin(), labels.end(), name) == labels.end())
+              labels.push_back(name);
+    }
+
+    std::unique_ptr<dgsct::Model> model;
+    if (args.has("preset")) {
+      auto config = dgsct::ModelConfig::preset(args.get("preset"));
+      if (config.classes != static_cast<int>(labels.size()))
+        args.die("preset '" + config.name + "' has " + std::to_string(config.classes) + " classes, the data " +
+                 std::to_string(labels.size()));
+      model = dgsct::Trainer::fresh_model(config, labels, seed);
+    } else {
+      model = dgsct::Model::load(args.get("init"));
+      const auto &known = model->labels();
+      if (!std::equal(known.begin(), known.begin() + std::min(known.size(), labels.size()), labels.begin()))
+        throw std::runtime_error(args.get("init") + ": its labels are not the first classes of the data");
+      if (model->config().classes < static_cast<int>(labels.size()))
+        model = dgsct::Trainer::with_classes(*model, labels, seed);
+    }
+    dgsct::TrainOptions options;
+    options.learning_rate = std::stod(args.get("lr", "1e-3"));
+    options.adapters_and_heads_only = args.has("fine-tune");
+    dgsct::Trainer trainer(*model, options);
+    size_t trainable = 0;
+    for (const auto &named : trainer.trainable())
+      trainable += named.second.numel();
+    std::printf("dgsct-train: %s, %d classes, %zu trainable parameters%s\n", model->config().name.c_str(),
+                model->config().classes, trainable, options.adapters_and_heads_only ? " (adapters and heads)" : "");
+
+    dgsct::synth::WorldOptions world_options;
+    world_options.classes = classes;
+    const dgsct::synth::World train_world(std::stoull(args.get("world-seed", "1")), world_options);
+    const dgsct::synth::World eval_world(std::stoull(args.get("eval-seed", "1000")), world_options);
+    auto train = own_clips ? windows_of(*model, user_train) : render(*model, train_world, train_clips, width, height, true, "training");
+    auto held_out = own_clips ? windows_of(*model, user_eval) : render(*model, eval_world, eval_clips, width, height, false, "evaluation");
+    if (static_cast<int>(train.size()) < batch_size)
+      args.die("the training data has " + std::to_string(train.size()) + " windows, fewer than --batch");
+    if (!args.has("init"))
+      trainer.calibrate(train);
+
+    // Deterministic order: a fixed-seed permutation per epoch.
+    std::vector<size_t> order(train.size());
+    std::iota(order.begin(), order.end(), 0);
+    uint64_t shuffle_state = seed;
+    const auto shuffle = [&] {
+      for (size_t i = order.size() - 1; i > 0; --i) {
+        shuffle_state = shuffle_state * 6364136223846793005ull + 1442695040888963407ull;
+        std::swap(order[i], order[(shuffle_state >> 33) % (i + 1)]);
+      }
+    };
+    shuffle();
+    size_t cursor = 0;
+    const auto start = Clock::now();
+    double running_loss = 0;
+    int running_correct = 0, running_total = 0, done = 0;
+    const int warmup = std::max(1, steps / 20);
+    for (int step = 0; step < steps; ++step) {
+      const double lr = options.learning_rate *
+          (step < warmup ? (step + 1.0) / warmup : 0.5 * (1 + std::cos(M_PI * (step - warmup) / (steps - warmup))));
+      trainer.set_learning_rate(lr);
+      std::vector<const dgsct::TrainingClip *> batch;
+      while (static_cast<int>(batch.size()) < batch_size) {
+        if (cursor == order.size()) {
+          shuffle();
+          cursor = 0;
+        }
+        batch.push_back(&train[order[cursor++]]);
+      }
+      const auto stats = trainer.step(batch);
+      running_loss += stats.loss;
+      running_correct += stats.correct;
+      running_total += stats.segments;
+      done = step + 1;
+      const double elapsed = seconds_since(start);
+      if (done % 50 == 0 || done == steps) {
+        std::printf("step %5d/%d  loss %.4f  train accuracy %.3f  lr %.2e  %.0f s elapsed, ETA %.0f s\n", done, steps,
+                    running_loss / 50, static_cast<double>(running_correct) / running_total, lr, elapsed,
+                    elapsed / done * (steps - done));
+        std::fflush(stdout);
+        running_loss = 0;
+        running_correct = running_total = 0;
+      }
+      if (max_minutes > 0 && elapsed > max_minutes * 60) {
+        std::printf("stopping after %d steps: --max-minutes %.1f reached\n", done, max_minutes);
+        break;
+      }
+    }
+    if (!held_out.empty())
+      print_accuracy("held-out", evaluate(trainer, held_out, model->config().classes), *model);
+    model->save(output, args.get("dtype", "F16"));
+    std::printf("wrote %s (%d steps, %.1f min)\n", output.c_str(), done, seconds_since(start) / 60);
+    return 0;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "dgsct-train: %s\n", e.what());
+    return 1;
+  }
+}
