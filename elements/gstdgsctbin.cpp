@@ -153,4 +153,13 @@ static void gst_dgsct_bin_init (GstDgsctBin * self)
   ghost (self, "video", self->sync, "video");
   ghost (self, "audio", self->sync, "audio");
   ghost (self, "src", self->infer, "src");
+  /* The children agree from the start: the front end follows dgsctinfer's default model. */
+  for (guint i = 0; i < G_N_ELEMENTS (kForwarded); ++i) {
+    const auto all = targets (self, i + 1);
+    GValue value = G_VALUE_INIT;
+    g_object_get_property (G_OBJECT (all.front ()), kForwarded[i].property, &value);
+    for (size_t t = 1; t < all.size (); ++t)
+      g_object_set_property (G_OBJECT (all[t]), kForwarded[i].property, &value);
+    g_value_unset (&value);
+  }
 }

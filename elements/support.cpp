@@ -19,6 +19,7 @@ std::string resolve_model (const std::string & location)
       if (!dir.empty ())
         dirs.push_back (dir);
   }
+  dirs.push_back (DGSCT_SOURCE_MODEL_DIR);
   dirs.push_back (DGSCT_INSTALLED_MODEL_DIR);
   for (const auto & dir : dirs) {
     const std::string path = dir + "/" + location + ".safetensors";

@@ -9,7 +9,8 @@
 namespace dgsct::gst {
 
 /* A model name (no '/' and no file of that name) is looked up as NAME.safetensors in
- * $DGSCT_MODEL_PATH (colon-separated), then in the installed models folder. */
+ * $DGSCT_MODEL_PATH (colon-separated), then in the source tree's models/ folder (running from the build
+ * tree), then in the installed models folder. */
 std::string resolve_model (const std::string & location);
 
 /* A video frame as a [H, W, 3] uint8 RGB tensor (converted with GstVideoConverter when needed).

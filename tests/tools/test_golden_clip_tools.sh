@@ -1,5 +1,5 @@
 #!/bin/sh
-# The README's main job in small: pack the golden weights into a model file, run the streaming
+# The golden clip through the command-line tools: pack the golden weights into a model file, run the streaming
 # runner on the golden clip, and check the decoded events; then check that the golden checker fails
 # when it should.
 set -eu
@@ -23,4 +23,4 @@ if "$run" --model "$dir/corrupt.safetensors" --input "$ref/ave-small/input.safet
   echo "corrupt model accepted" >&2; exit 1
 fi
 grep -q "$dir/corrupt.safetensors: " "$dir/err.txt"
-echo "main job: ok"
+echo "golden clip tools: ok"

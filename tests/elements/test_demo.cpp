@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The bundled demo model end to end: clips of the synthetic world from seeds never used in
+ * training go through dgsctbin (its default model) as a 10 fps RGB video and 32 kHz audio. The
+ * pipeline's labels equal the model library's on the same key frames and audio, the segment accuracy
+ * is at least 90 %, and the same clip streamed live gives the same events within one segment. */
+#include "dgsct/model.h"
+#include "synth/world.h"
+
+#include <gst/app/gstappsrc.h>
+#include <gst/check/gstcheck.h>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+constexpr int kWidth = 160, kHeight = 120, kFps = 10, kRate = 32000;
+constexpr uint64_t kTestSeed = 777; /* training used world seed 1, its evaluation 1000 */
+
+struct Event {
+  int label;
+  guint64 start, stop; /* segment indices, stop exclusive */
+};
+
+struct Analysis {
+  std::vector<int> labels;       /* per segment, from dgsct-segment messages */
+  std::vector<float> foreground;
+  std::vector<Event> events;     /* from dgsct-event messages */
+};
+
+/* Pushes the clip into the pipeline's appsrcs; live: at the pace of the clock. */
+void feed (const dgsct::synth::Clip & clip, GstAppSrc * video, GstAppSrc * audio, bool live)
+{
+  const int T = clip.segments ();
+  const auto start = std::chrono::steady_clock::now ();
+  const GstClockTime step = GST_SECOND / kFps;
+  for (int f = 0; f < T * kFps; ++f) {
+    const GstClockTime pts = f * step;
+    if (live)
+      std::this_thread::sleep_until (start + std::chrono::nanoseconds (pts));
+    GstBuffer *frame = gst_buffer_new_allocate (nullptr, kWidth * kHeight * 3, nullptr);
+    GstMapInfo map;
+    gst_buffer_map (frame, &map, GST_MAP_WRITE);
+    clip.render_frame (pts / 1e9, kWidth, kHeight, map.data);
+    gst_buffer_unmap (frame, &map);
+    GST_BUFFER_PTS (frame) = pts;
+    GST_BUFFER_DURATION (frame) = step;
+    fail_unless_equals_int (gst_app_src_push_buffer (video, frame), GST_FLOW_OK);
+
+    const int samples = kRate / kFps;
+    GstBuffer *pcm = gst_buffer_new_allocate (nullptr, samples * sizeof (float), nullptr);
+    gst_buffer_map (pcm, &map, GST_MAP_WRITE);
+    clip.render_audio (pts / 1e9, samples, kRate, reinterpret_cast<float *> (map.data));
+    gst_buffer_unmap (pcm, &map);
+    GST_BUFFER_PTS (pcm) = pts;
+    GST_BUFFER_DURATION (pcm) = step;
+    fail_unless_equals_int (gst_app_src_push_buffer (audio, pcm), GST_FLOW_OK);
+  }
+  gst_app_src_end_of_stream (video);
+  gst_app_src_end_of_stream (audio);
+}
+
+Analysis run_pipeline (const dgsct::synth::Clip & clip, bool live)
+{
+  const std::string is_live = live ? "true" : "false";
+  const std::string description = "appsrc name=video format=time max-bytes=0 is-live=" + is_live + " ! a.video "
+      "appsrc name=audio format=time max-bytes=0 is-live=" + is_live + " ! a.audio "
+      "dgsctbin name=a window-mode=clip ! queue max-size-time=30000000000 max-size-buffers=0 max-size-bytes=0 ! "
+      "fakesink sync=" + is_live;
+  GError *error = nullptr;
+  GstElement *pipeline = gst_parse_launch (description.c_str (), &error);
+  fail_unless (pipeline != nullptr, "%s", error ? error->message : "");
+  auto *video = GST_APP_SRC (gst_bin_get_by_name (GST_BIN (pipeline), "video"));
+  auto *audio = GST_APP_SRC (gst_bin_get_by_name (GST_BIN (pipeline), "audio"));
+  GstCaps *vcaps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGB", "width", G_TYPE_INT, kWidth,
+      "height", G_TYPE_INT, kHeight, "framerate", GST_TYPE_FRACTION, kFps, 1, nullptr);
+  GstCaps *acaps = gst_caps_new_simple ("audio/x-raw", "format", G_TYPE_STRING, "F32LE", "layout", G_TYPE_STRING,
+      "interleaved", "channels", G_TYPE_INT, 1, "rate", G_TYPE_INT, kRate, nullptr);
+  gst_app_src_set_caps (video, vcaps);
+  gst_app_src_set_caps (audio, acaps);
+  gst_caps_unref (vcaps);
+  gst_caps_unref (acaps);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  std::thread feeder (feed, std::cref (clip), video, audio, live);
+
+  Analysis out;
+  GstBus *bus = gst_element_get_bus (pipeline);
+  for (bool done = false; !done;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
+        (GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT));
+    fail_unless (msg != nullptr, "no EOS within 120 s");
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+      GError *err;
+      gst_message_parse_error (msg, &err, nullptr);
+      fail ("pipeline error: %s", err->message);
+    }
+    done = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS;
+    const GstStructure *s = gst_message_get_structure (msg);
+    gint label = -1;
+    guint64 index = 0;
+    gfloat foreground = 0;
+    if (s && gst_structure_has_name (s, "dgsct-segment") && gst_structure_get (s, "label", G_TYPE_INT, &label,
+            "index", G_TYPE_UINT64, &index, "foreground-prob", G_TYPE_FLOAT, &foreground, nullptr)) {
+      fail_unless_equals_uint64 (index, out.labels.size ());
+      out.labels.push_back (label);
+      out.foreground.push_back (foreground);
+    } else if (s && gst_structure_has_name (s, "dgsct-event") && gst_structure_get (s, "label", G_TYPE_INT, &label,
+            "index", G_TYPE_UINT64, &index, nullptr)) {
+      if (g_str_equal (gst_structure_get_string (s, "state"), "start"))
+        out.events.push_back ({label, index, 0});
+      else
+        out.events.back ().stop = index;
+    }
+    gst_message_unref (msg);
+  }
+  feeder.join ();
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (video);
+  gst_object_unref (audio);
+  gst_object_unref (pipeline);
+  return out;
+}
+
+/* The model library on the frames dgsctsync picks (nearest each segment's centre) and the audio. */
+dgsct::WindowResult run_library (const dgsct::Model & model, const dgsct::synth::Clip & clip)
+{
+  const int T = clip.segments ();
+  auto frames = torch::empty ({T, kHeight, kWidth, 3}, torch::kUInt8);
+  auto audio = torch::empty ({T, kRate}, torch::kFloat32);
+  for (int t = 0; t < T; ++t) {
+    clip.render_frame (t + 0.5, kWidth, kHeight, frames[t].data_ptr<uint8_t> ());
+    clip.render_audio (t, kRate, kRate, audio[t].data_ptr<float> ());
+  }
+  return model.run_clip (frames, audio);
+}
+
+dgsct::synth::World test_world ()
+{
+  return dgsct::synth::World (kTestSeed);
+}
+
+}  // namespace
+
+GST_START_TEST (test_pipeline_equals_library_and_is_accurate)
+{
+  auto model = dgsct::Model::load (g_getenv ("DGSCT_DEMO_MODEL"));
+  const auto world = test_world ();
+  int correct = 0, total = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto clip = world.clip (i);
+    const auto truth = clip.labels ();
+    const auto pipeline = run_pipeline (clip, false);
+    const auto library = run_library (*model, clip);
+    fail_unless_equals_int (pipeline.labels.size (), truth.size ());
+    for (size_t t = 0; t < truth.size (); ++t) {
+      fail_unless_equals_int (pipeline.labels[t], library.labels[t]);
+      fail_unless (std::fabs (pipeline.foreground[t] - library.foreground_prob[t]) < 1e-4, "clip %d segment %zu: %f vs %f",
+          i, t, pipeline.foreground[t], library.foreground_prob[t]);
+      correct += pipeline.labels[t] == truth[t];
+      ++total;
+    }
+  }
+  const double accuracy = static_cast<double> (correct) / total;
+  GST_INFO ("demo model segment accuracy on unseen clips: %.3f (%d/%d)", accuracy, correct, total);
+  fail_unless (accuracy >= 0.9, "segment accuracy %.3f (%d/%d) below 0.9", accuracy, correct, total);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_live_stream_gives_the_same_events)
+{
+  /* the first clip with an event */
+  const auto world = test_world ();
+  uint64_t index = 0;
+  while (world.clip (index).labels () == std::vector<int> (10, world.clip (index).classes ()))
+    ++index;
+  const auto clip = world.clip (index);
+  const auto offline = run_pipeline (clip, false);
+  const auto live = run_pipeline (clip, true);
+  fail_unless (!offline.events.empty ());
+  fail_unless_equals_int (live.events.size (), offline.events.size ());
+  for (size_t e = 0; e < live.events.size (); ++e) {
+    fail_unless_equals_int (live.events[e].label, offline.events[e].label);
+    fail_unless (std::llabs ((long long) live.events[e].start - (long long) offline.events[e].start) <= 1);
+    fail_unless (std::llabs ((long long) live.events[e].stop - (long long) offline.events[e].stop) <= 1);
+  }
+}
+GST_END_TEST;
+
+static Suite *demo_suite (void)
+{
+  Suite *s = suite_create ("demo");
+  TCase *tc = tcase_create ("demo-model");
+  tcase_set_timeout (tc, 300);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_pipeline_equals_library_and_is_accurate);
+  tcase_add_test (tc, test_live_stream_gives_the_same_events);
+  return s;
+}
+
+GST_CHECK_MAIN (demo);
