@@ -183,14 +183,40 @@ int main(int argc, char **argv) {
                          "batch", "lr", "seed", "width", "height", "max-minutes", "dtype", "clip-files",
                          "eval-clip-files"},
                         {"fine-tune"}, kUsage);
+  // A number option, or a usage error naming it.
+  const auto number = [&](const std::string &name, const char *fallback) {
+    const std::string text = args.get(name, fallback);
+    size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(text, &used);
+    } catch (const std::exception &) {
+    }
+    if (text.empty() || used != text.size() || value < 0)
+      args.die("--" + name + " must be a non-negative number, not '" + text + "'");
+    return value;
+  };
+  const auto unsigned_integer = [&](const std::string &name, const char *fallback) -> uint64_t {
+    const std::string text = args.get(name, fallback);
+    size_t used = 0;
+    uint64_t value = 0;
+    try {
+      if (!text.empty() && text[0] != '-')
+        value = std::stoull(text, &used);
+    } catch (const std::exception &) {
+    }
+    if (text.empty() || used != text.size())
+      args.die("--" + name + " must be a non-negative integer, not '" + text + "'");
+    return value;
+  };
   try {
     const std::string output = args.require("output");
-    const int classes = std::stoi(args.get("classes", "6"));
-    const int train_clips = std::stoi(args.get("clips", "600")), eval_clips = std::stoi(args.get("eval-clips", "60"));
-    const int steps = std::stoi(args.get("steps", "1500")), batch_size = std::stoi(args.get("batch", "6"));
-    const int width = std::stoi(args.get("width", "160")), height = std::stoi(args.get("height", "120"));
-    const uint64_t seed = std::stoull(args.get("seed", "1"));
-    const double max_minutes = std::stod(args.get("max-minutes", "0"));
+    const int classes = static_cast<int>(unsigned_integer("classes", "6"));
+    const int train_clips = static_cast<int>(unsigned_integer("clips", "600")), eval_clips = static_cast<int>(unsigned_integer("eval-clips", "60"));
+    const int steps = static_cast<int>(unsigned_integer("steps", "1500")), batch_size = static_cast<int>(unsigned_integer("batch", "6"));
+    const int width = static_cast<int>(unsigned_integer("width", "160")), height = static_cast<int>(unsigned_integer("height", "120"));
+    const uint64_t seed = unsigned_integer("seed", "1");
+    const double max_minutes = number("max-minutes", "0");
     if (args.has("preset") == args.has("init"))
       args.die("give exactly one of --preset and --init");
     if (args.has("fine-tune") && !args.has("init"))
@@ -231,7 +257,7 @@ int main(int argc, char **argv) {
         model = dgsct::Trainer::with_classes(*model, labels, seed);
     }
     dgsct::TrainOptions options;
-    options.learning_rate = std::stod(args.get("lr", "1e-3"));
+    options.learning_rate = number("lr", "1e-3");
     options.adapters_and_heads_only = args.has("fine-tune");
     dgsct::Trainer trainer(*model, options);
     size_t trainable = 0;
@@ -242,8 +268,8 @@ int main(int argc, char **argv) {
 
     dgsct::synth::WorldOptions world_options;
     world_options.classes = classes;
-    const dgsct::synth::World train_world(std::stoull(args.get("world-seed", "1")), world_options);
-    const dgsct::synth::World eval_world(std::stoull(args.get("eval-seed", "1000")), world_options);
+    const dgsct::synth::World train_world(unsigned_integer("world-seed", "1"), world_options);
+    const dgsct::synth::World eval_world(unsigned_integer("eval-seed", "1000"), world_options);
     auto train = own_clips ? windows_of(*model, user_train) : render(*model, train_world, train_clips, width, height, true, "training");
     auto held_out = own_clips ? windows_of(*model, user_eval) : render(*model, eval_world, eval_clips, width, height, false, "evaluation");
     if (static_cast<int>(train.size()) < batch_size)
