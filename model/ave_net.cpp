@@ -90,6 +90,11 @@ void AveNetImpl::prepare() {
   htsat->prepare();
 }
 
+void AveNetImpl::prepare_attention() {
+  swin->prepare();
+  htsat->prepare_attention();
+}
+
 void AveNetImpl::place(torch::Device device, torch::ScalarType dtype) {
   torch::NoGradGuard no_grad;
   place_state(*this, device, torch::kFloat32);

@@ -38,6 +38,8 @@ struct AveNetImpl : torch::nn::Module {
   HeadOutputs head(const torch::Tensor &visual, const torch::Tensor &audio, Taps *taps = nullptr);
   // Rebuilds the tensors derived from weights; call after loading weights or moving the model.
   void prepare();
+  // Only the tensors derived from trainable weights (the attention biases): once per training step.
+  void prepare_attention();
   // Device and encoder precision; the log-mel front end and the head stay fp32.
   void place(torch::Device device, torch::ScalarType encoder_dtype);
 

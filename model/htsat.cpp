@@ -81,6 +81,10 @@ HtsatImpl::HtsatImpl(const HtsatConfig &config_, const AudioInput &audio_) : con
 
 void HtsatImpl::prepare() {
   log_mel_.emplace(stft_real, stft_imag, mel_filters, config.hop, audio);
+  prepare_attention();
+}
+
+void HtsatImpl::prepare_attention() {
   for (auto &stage : stages)
     for (auto &block : stage->block_list)
       block->attn->prepare();

@@ -57,6 +57,8 @@ struct HtsatImpl : torch::nn::Module {
   // [S, 1, frames, mels] log-mel -> [S, 1, spec, spec] image (bn0, time stretch, fold).
   torch::Tensor spectrogram_image(const torch::Tensor &log_mel, Taps *taps = nullptr);
   void prepare();
+  // Only the attention biases (the front end's kernels never train).
+  void prepare_attention();
 
   HtsatConfig config;
   AudioInput audio;

@@ -70,7 +70,7 @@ HeadOutputs forward(AveNetImpl &net, const std::vector<const TrainingClip *> &ba
   for (const auto *clip : batch)
     if (clip->frames.size(0) != T || clip->log_mel.size(0) != T || static_cast<int64_t>(clip->labels.size()) != T)
       throw std::invalid_argument("training clips need " + std::to_string(T) + " segments");
-  net.prepare(); // the derived attention biases follow the weights being trained
+  net.prepare_attention(); // the derived attention biases follow the weights being trained
   auto encoded = net.encode_prepared(stack_inputs(batch, &TrainingClip::frames), stack_inputs(batch, &TrainingClip::log_mel));
   return net.head(encoded.visual.view({B, T, -1}), encoded.audio.view({B, T, -1}));
 }

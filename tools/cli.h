@@ -2,6 +2,7 @@
 // Minimal "--name value" / "--flag" argument parsing shared by the command-line tools.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -45,6 +46,50 @@ public:
     if (!has(name))
       die("missing --" + name);
     return get(name);
+  }
+  // An integer option in [lo, hi], or a usage error naming it.
+  long long integer(const std::string &name, long long fallback, long long lo, long long hi) const {
+    const std::string text = get(name, std::to_string(fallback));
+    size_t used = 0;
+    long long value = 0;
+    try {
+      value = std::stoll(text, &used);
+    } catch (const std::exception &) {
+      used = 0;
+    }
+    if (text.empty() || used != text.size() || value < lo || value > hi)
+      die("--" + name + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], not '" +
+          text + "'");
+    return value;
+  }
+  // A non-negative integer option of 64 bits (seeds), or a usage error naming it.
+  uint64_t unsigned_integer(const std::string &name, const std::string &fallback) const {
+    const std::string text = get(name, fallback);
+    size_t used = 0;
+    uint64_t value = 0;
+    try {
+      if (!text.empty() && text[0] != '-')
+        value = std::stoull(text, &used);
+    } catch (const std::exception &) {
+      used = 0;
+    }
+    if (text.empty() || used != text.size())
+      die("--" + name + " must be a non-negative integer, not '" + text + "'");
+    return value;
+  }
+  // A non-negative number option, or a usage error naming it.
+  double number(const std::string &name, const std::string &fallback) const {
+    const std::string text = get(name, fallback);
+    size_t used = 0;
+    double value = -1;
+    try {
+      value = std::stod(text, &used);
+    } catch (const std::exception &) {
+      used = 0;
+    }
+    if (text.empty() || used != text.size() || value < 0)
+      die("--" + name + " must be a non-negative number, not '" + text + "'");
+    return value;
   }
   [[noreturn]] void die(const std::string &message) const {
     std::cerr << "error: " << message << "\n\n" << usage_;

@@ -28,37 +28,6 @@ constexpr int kSampleRate = 32000;
 constexpr int kAudioChunk = kSampleRate / 10; // 100-ms audio buffers
 constexpr guint64 kQueueLimit = 4 << 20;       // bytes waiting in an appsrc before we wait for the muxer
 
-long long parse_integer(const dgsct::cli::Args &args, const std::string &name, long long fallback, long long lo,
-                        long long hi) {
-  const std::string text = args.get(name, std::to_string(fallback));
-  size_t used = 0;
-  long long value = 0;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception &) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || value < lo || value > hi)
-    args.die("--" + name + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], not '" +
-             text + "'");
-  return value;
-}
-
-uint64_t parse_unsigned(const dgsct::cli::Args &args, const std::string &name, const std::string &fallback) {
-  const std::string text = args.get(name, fallback);
-  size_t used = 0;
-  uint64_t value = 0;
-  try {
-    if (!text.empty() && text[0] != '-')
-      value = std::stoull(text, &used);
-  } catch (const std::exception &) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty())
-    args.die("--" + name + " must be a non-negative integer, not '" + text + "'");
-  return value;
-}
-
 GstElement *make_element(const char *factory, const char *name) {
   GstElement *element = gst_element_factory_make(factory, name);
   if (!element)
@@ -266,15 +235,15 @@ int main(int argc, char **argv) {
   dgsct::cli::Args args(argc, argv, {"seed", "clip", "classes", "segments", "width", "height", "fps", "output", "truth"},
                         {}, kUsage);
   args.require("seed");
-  const uint64_t seed = parse_unsigned(args, "seed", "");
-  const uint64_t index = parse_unsigned(args, "clip", "0");
+  const uint64_t seed = args.unsigned_integer("seed", "");
+  const uint64_t index = args.unsigned_integer("clip", "0");
   const int max_classes = static_cast<int>(dgsct::synth::World::class_names().size());
   dgsct::synth::WorldOptions options;
-  options.classes = static_cast<int>(parse_integer(args, "classes", options.classes, 1, max_classes));
-  options.segments = static_cast<int>(parse_integer(args, "segments", options.segments, 1, 100000));
-  const int width = static_cast<int>(parse_integer(args, "width", 320, 1, 8192));
-  const int height = static_cast<int>(parse_integer(args, "height", 240, 1, 8192));
-  const int fps = static_cast<int>(parse_integer(args, "fps", 10, 1, 240));
+  options.classes = static_cast<int>(args.integer("classes", options.classes, 1, max_classes));
+  options.segments = static_cast<int>(args.integer("segments", options.segments, 1, 100000));
+  const int width = static_cast<int>(args.integer("width", 320, 1, 8192));
+  const int height = static_cast<int>(args.integer("height", 240, 1, 8192));
+  const int fps = static_cast<int>(args.integer("fps", 10, 1, 240));
   const std::string output = args.require("output");
   try {
     gst_init(nullptr, nullptr);

@@ -183,49 +183,26 @@ int main(int argc, char **argv) {
                          "batch", "lr", "seed", "width", "height", "max-minutes", "dtype", "clip-files",
                          "eval-clip-files"},
                         {"fine-tune"}, kUsage);
-  // A number option, or a usage error naming it.
-  const auto number = [&](const std::string &name, const char *fallback) {
-    const std::string text = args.get(name, fallback);
-    size_t used = 0;
-    double value = 0;
-    try {
-      value = std::stod(text, &used);
-    } catch (const std::exception &) {
-    }
-    if (text.empty() || used != text.size() || value < 0)
-      args.die("--" + name + " must be a non-negative number, not '" + text + "'");
-    return value;
-  };
-  const auto unsigned_integer = [&](const std::string &name, const char *fallback) -> uint64_t {
-    const std::string text = args.get(name, fallback);
-    size_t used = 0;
-    uint64_t value = 0;
-    try {
-      if (!text.empty() && text[0] != '-')
-        value = std::stoull(text, &used);
-    } catch (const std::exception &) {
-    }
-    if (text.empty() || used != text.size())
-      args.die("--" + name + " must be a non-negative integer, not '" + text + "'");
-    return value;
-  };
   try {
     const std::string output = args.require("output");
-    const int classes = static_cast<int>(unsigned_integer("classes", "6"));
-    const int train_clips = static_cast<int>(unsigned_integer("clips", "600")), eval_clips = static_cast<int>(unsigned_integer("eval-clips", "60"));
-    const int steps = static_cast<int>(unsigned_integer("steps", "1500")), batch_size = static_cast<int>(unsigned_integer("batch", "6"));
-    const int width = static_cast<int>(unsigned_integer("width", "160")), height = static_cast<int>(unsigned_integer("height", "120"));
-    const uint64_t seed = unsigned_integer("seed", "1");
-    const double max_minutes = number("max-minutes", "0");
+    const int classes = static_cast<int>(args.integer("classes", 6, 1, 1000000));
+    const int train_clips = static_cast<int>(args.integer("clips", 600, 1, 1000000));
+    const int eval_clips = static_cast<int>(args.integer("eval-clips", 60, 0, 1000000));
+    const int steps = static_cast<int>(args.integer("steps", 1500, 1, 100000000));
+    const int batch_size = static_cast<int>(args.integer("batch", 6, 1, 100000));
+    const int width = static_cast<int>(args.integer("width", 160, 1, 8192));
+    const int height = static_cast<int>(args.integer("height", 120, 1, 8192));
+    const uint64_t seed = args.unsigned_integer("seed", "1");
+    const double max_minutes = args.number("max-minutes", "0");
     if (args.has("preset") == args.has("init"))
       args.die("give exactly one of --preset and --init");
     if (args.has("fine-tune") && !args.has("init"))
       args.die("--fine-tune needs --init");
     const auto &names = dgsct::synth::World::class_names();
-    if (classes < 1 || classes > static_cast<int>(names.size()))
+    if (classes > static_cast<int>(names.size()))
       args.die("--classes must be 1.." + std::to_string(names.size()));
-    if (train_clips < batch_size || batch_size < 1 || steps < 1)
-      args.die("need --steps >= 1 and --clips >= --batch >= 1");
+    if (train_clips < batch_size)
+      args.die("need --clips >= --batch");
     std::vector<std::string> labels(names.begin(), names.begin() + classes);
     const bool own_clips = args.has("clip-files");
     std::vector<LabelledClip> user_train, user_eval;
@@ -257,7 +234,7 @@ int main(int argc, char **argv) {
         model = dgsct::Trainer::with_classes(*model, labels, seed);
     }
     dgsct::TrainOptions options;
-    options.learning_rate = number("lr", "1e-3");
+    options.learning_rate = args.number("lr", "1e-3");
     options.adapters_and_heads_only = args.has("fine-tune");
     dgsct::Trainer trainer(*model, options);
     size_t trainable = 0;
@@ -268,8 +245,8 @@ int main(int argc, char **argv) {
 
     dgsct::synth::WorldOptions world_options;
     world_options.classes = classes;
-    const dgsct::synth::World train_world(unsigned_integer("world-seed", "1"), world_options);
-    const dgsct::synth::World eval_world(unsigned_integer("eval-seed", "1000"), world_options);
+    const dgsct::synth::World train_world(args.unsigned_integer("world-seed", "1"), world_options);
+    const dgsct::synth::World eval_world(args.unsigned_integer("eval-seed", "1000"), world_options);
     auto train = own_clips ? windows_of(*model, user_train) : render(*model, train_world, train_clips, width, height, true, "training");
     auto held_out = own_clips ? windows_of(*model, user_eval) : render(*model, eval_world, eval_clips, width, height, false, "evaluation");
     if (static_cast<int>(train.size()) < batch_size)
