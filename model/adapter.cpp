@@ -65,6 +65,8 @@ torch::Tensor AdapterImpl::resample_other(const torch::Tensor &other, Taps *taps
 
 AdapterOutput AdapterImpl::forward(const torch::Tensor &x_in, const torch::Tensor &other, Taps *taps, const std::string &tap) {
   auto y = resample_other(other, taps, tap); // [S, N, C]
+  if (taps)
+    taps->put(tap + ".tokens_in", to_image(y));
 
   // Prompt exchange (unscaled dot products): prompts absorb the other modality, tokens read the prompts.
   auto logits_yt = torch::matmul(my_tokens, y.transpose(1, 2)); // [S, K, N]
@@ -77,6 +79,7 @@ AdapterOutput AdapterImpl::forward(const torch::Tensor &x_in, const torch::Tenso
   if (taps) {
     taps->put(tap + ".att_v2tk_logits", logits_yt);
     taps->put(tap + ".att_v2tk", att_yt);
+    taps->put(tap + ".prompts", prompts);
     taps->put(tap + ".att_tk2x_logits", logits_tx);
     taps->put(tap + ".att_tk2x", att_tx);
     taps->put(tap + ".x_res", to_image(exchanged));

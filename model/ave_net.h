@@ -5,10 +5,8 @@
 // head (dgsct/train.h trains through them); Model's inference methods switch autograd off.
 #pragma once
 
-#include "adapter.h"
 #include "cmbs.h"
-#include "htsat.h"
-#include "swinv2.h"
+#include "dual_encoder.h"
 #include "temporal_attention.h"
 
 namespace dgsct {
@@ -48,9 +46,7 @@ struct AveNetImpl : torch::nn::Module {
   ModelConfig config;
   Cmbs cmbs{nullptr};
   TemporalAttention temporal_attn{nullptr};
-  SwinV2 swin{nullptr};
-  Htsat htsat{nullptr};
-  std::vector<Adapter> audio_p1, vis_p1, audio_p2, vis_p2;
+  DualEncoder encoder;
   torch::ScalarType encoder_dtype = torch::kFloat32;
 };
 TORCH_MODULE(AveNet);

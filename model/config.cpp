@@ -100,10 +100,10 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
   c.source_json = json_text;
   c.name = r.get<std::string>("name");
   c.task = r.get<std::string>("task");
-  if (c.task != "ave")
-    throw std::runtime_error(source + ": task '" + c.task + "' is not supported (supported: ave)");
+  if (c.task != "ave" && c.task != "avs")
+    throw std::runtime_error(source + ": task '" + c.task + "' is not supported (supported: ave, avs)");
   c.segments = r.positive("segments");
-  c.classes = r.positive("classes");
+  c.classes = c.is_segmentation() ? 1 : r.positive("classes");
 
   Reader v = r.child("video");
   c.video = {v.positive("size"), v.get<std::vector<double>>("mean"), v.get<std::vector<double>>("std")};
@@ -134,12 +134,18 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
     throw std::runtime_error(source + ".adapter: resample must be 'token_conv' or 'interpolate'");
 
   Reader t = r.child("temporal");
-  c.temporal = {t.positive("video_fc"),          t.positive("audio_fc"),          t.positive("d_model"),
+  c.temporal = {t.positive("video_fc"),          c.is_segmentation() ? 0 : t.positive("audio_fc"), t.positive("d_model"),
                 t.positive("feedforward"),       t.positive("heads"),             t.positive("encoder_layers"),
                 t.positive("audio_lstm_hidden"), t.positive("video_lstm_hidden"), t.get<double>("gamma")};
 
-  Reader cm = r.child("cmbs");
-  c.cmbs = {cm.positive("topk"), cm.get<double>("gamma")};
+  if (c.is_segmentation()) {
+    Reader sg = r.child("segmentation");
+    c.segmentation = {sg.positive("channel"), sg.positive("audio_dim"), sg.get<std::vector<int>>("map_sizes"),
+                      sg.positive("tpavi_inter"), sg.get<std::vector<int>>("output_hidden")};
+  } else {
+    Reader cm = r.child("cmbs");
+    c.cmbs = {cm.positive("topk"), cm.get<double>("gamma")};
+  }
 
   // Geometry the official code relies on.
   const auto fail = [&](const std::string &what) { throw std::runtime_error(source + ": " + what); };
@@ -160,8 +166,16 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
   for (const auto &st : c.htsat.stages())
     if (st.dim % st.heads || st.grid % st.window)
       fail("htsat stage dims must divide by heads and grids by windows");
-  if (c.cmbs.topk > c.segments)
+  if (!c.is_segmentation() && c.cmbs.topk > c.segments)
     fail("cmbs.topk exceeds segments");
+  if (c.is_segmentation()) {
+    const auto &sg = c.segmentation;
+    if (sg.map_sizes.size() != 4 || sg.output_hidden.size() != 2)
+      fail("segmentation needs 4 map_sizes and 2 output_hidden widths");
+    for (size_t i = 0; i < 4; ++i)
+      if (sg.map_sizes[i] <= 0 || (i > 0 && sg.map_sizes[i - 1] != 2 * sg.map_sizes[i]))
+        fail("segmentation.map_sizes must halve from stage to stage (each decoder step upsamples x2)");
+  }
   return c;
 }
 

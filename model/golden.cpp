@@ -96,8 +96,11 @@ std::pair<torch::Tensor, torch::Tensor> read_clip(const std::string &input_path)
   auto audio = to_tensor(file->at("audio"));
   if (frames.scalar_type() != torch::kUInt8 || frames.dim() != 4 || frames.size(3) != 3)
     throw FileError(input_path + ": key 'frames' must be U8 [T, H, W, 3]");
+  // The AVS reference stores the clip's audio as one signal: cut it into the frames' segments.
+  if (audio.dim() == 1 && frames.size(0) > 0 && audio.numel() % frames.size(0) == 0)
+    audio = audio.view({frames.size(0), -1});
   if (audio.dim() != 2 || audio.size(0) != frames.size(0))
-    throw FileError(input_path + ": key 'audio' must be [T, samples] with the same T as 'frames'");
+    throw FileError(input_path + ": key 'audio' must be [T, samples] (or [T * samples]) with the same T as 'frames'");
   return {frames, audio.to(torch::kFloat32)};
 }
 

@@ -124,8 +124,10 @@ LayerNormImpl::LayerNormImpl(int64_t dim_) : dim(dim_) {
 }
 
 torch::Tensor LayerNormImpl::forward(const torch::Tensor &x) {
-  return torch::layer_norm(x.to(torch::kFloat32), {dim}, weight, bias, 1e-5);
+  return torch::layer_norm(at_least_fp32(x), {dim}, weight, bias, 1e-5);
 }
+
+torch::Tensor at_least_fp32(const torch::Tensor &x) { return x.scalar_type() == torch::kFloat64 ? x : x.to(torch::kFloat32); }
 
 BatchNorm2dImpl::BatchNorm2dImpl(int64_t channels) {
   weight = register_parameter("weight", torch::ones({channels}));
@@ -136,7 +138,7 @@ BatchNorm2dImpl::BatchNorm2dImpl(int64_t channels) {
 }
 
 torch::Tensor BatchNorm2dImpl::forward(const torch::Tensor &x) {
-  return torch::batch_norm(x.to(torch::kFloat32), weight, bias, running_mean, running_var, /*training=*/false, 0.0, 1e-5,
+  return torch::batch_norm(at_least_fp32(x), weight, bias, running_mean, running_var, /*training=*/false, 0.0, 1e-5,
                            /*cudnn_enabled=*/true);
 }
 

@@ -40,6 +40,9 @@ torch::Tensor shifted_window_attention(const torch::Tensor &x, int grid, int win
 // 2 x 2 neighbourhood gather of patch merging, order (0,0), (1,0), (0,1), (1,1): [S, N, C] -> [S, N/4, 4C].
 torch::Tensor gather_2x2(const torch::Tensor &x, int grid);
 
+// fp64 stays fp64 (for checks against the official math); anything narrower becomes fp32.
+torch::Tensor at_least_fp32(const torch::Tensor &x);
+
 // LayerNorm and eval-mode BatchNorm2d that compute in fp32 whatever their input's dtype, so the
 // reduced-precision encoder keeps its normalisations (and the residual streams after them) in fp32.
 struct LayerNormImpl : torch::nn::Module {

@@ -2,6 +2,7 @@
 #include "dgsct/model.h"
 
 #include "ave_net.h"
+#include "avs_net.h"
 #include "dgsct/safetensors.h"
 #include "weights.h"
 
@@ -33,7 +34,18 @@ torch::Device parse_device(const std::string &name) {
 std::vector<SegmentFeatures> split_segments(const EncodedSegments &encoded) {
   std::vector<SegmentFeatures> out;
   for (int64_t s = 0; s < encoded.visual.size(0); ++s)
-    out.push_back({encoded.visual[s], encoded.audio[s]});
+    out.push_back({encoded.visual[s], encoded.audio[s], {}});
+  return out;
+}
+
+std::vector<SegmentFeatures> split_segments(const SegmentMaps &encoded) {
+  std::vector<SegmentFeatures> out;
+  for (int64_t s = 0; s < encoded.audio.size(0); ++s) {
+    SegmentFeatures segment{{}, encoded.audio[s], {}};
+    for (const auto &map : encoded.maps)
+      segment.maps.push_back(map[s]);
+    out.push_back(std::move(segment));
+  }
   return out;
 }
 
@@ -90,21 +102,33 @@ Model::Model(const ModelConfig &config, std::vector<std::string> labels, const M
   if (!labels_.empty() && static_cast<int>(labels_.size()) != config_.classes)
     throw std::runtime_error("model '" + config_.name + "' has " + std::to_string(config_.classes) + " classes but " +
                              std::to_string(labels_.size()) + " label names");
-  net_ = std::make_shared<AveNetImpl>(config_);
+  if (config_.is_segmentation())
+    avs_ = std::make_shared<AvsNetImpl>(config_);
+  else
+    net_ = std::make_shared<AveNetImpl>(config_);
+}
+
+torch::nn::Module &Model::module() const {
+  if (avs_)
+    return *avs_;
+  return *net_;
 }
 
 Model::~Model() = default;
 
 void Model::finish_loading() {
-  net_->place(device_, compute_dtype(options_.precision));
-  net_->eval();
+  if (avs_)
+    avs_->place(device_, compute_dtype(options_.precision));
+  else
+    net_->place(device_, compute_dtype(options_.precision));
+  module().eval();
 }
 
 std::unique_ptr<Model> Model::from_weights(const ModelConfig &config, const std::string &weights_path,
                                            std::vector<std::string> labels, const ModelOptions &options) {
   auto file = SafetensorsFile::open(weights_path);
   std::unique_ptr<Model> model(new Model(config, std::move(labels), options));
-  model->unused_keys_ = load_state(*model->net_, *file, dgsct::unused_keys(config));
+  model->unused_keys_ = load_state(model->module(), *file, dgsct::unused_keys(config));
   model->finish_loading();
   return model;
 }
@@ -129,7 +153,7 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelOptions &
     throw FileError(path + ": metadata 'dgsct.labels' is not a JSON list of strings");
   }
   std::unique_ptr<Model> model(new Model(config, std::move(labels), options));
-  model->unused_keys_ = load_state(*model->net_, *file, dgsct::unused_keys(config));
+  model->unused_keys_ = load_state(model->module(), *file, dgsct::unused_keys(config));
   model->finish_loading();
   return model;
 }
@@ -138,7 +162,7 @@ std::unique_ptr<Model> Model::random(const ModelConfig &config, const ModelOptio
   torch::manual_seed(seed);
   std::unique_ptr<Model> model(new Model(config, {}, options));
   torch::NoGradGuard no_grad;
-  for (auto &kv : state_dict(*model->net_))
+  for (auto &kv : state_dict(model->module()))
     if (kv.second.is_floating_point() && kv.first.find("running_var") == std::string::npos)
       kv.second.normal_(0.0, 0.02);
   model->finish_loading();
@@ -159,10 +183,14 @@ std::vector<SegmentFeatures> Model::encode(const torch::Tensor &frames, const to
     throw std::invalid_argument("frames must be [S, H, W, 3] uint8 RGB");
   if (audio.dim() != 2 || audio.size(0) != frames.size(0) || audio.size(1) != config_.audio.segment_samples)
     throw std::invalid_argument("audio must be [S, " + std::to_string(config_.audio.segment_samples) + "] with S = number of frames");
+  if (avs_)
+    return split_segments(avs_->encode(frames, audio.to(torch::kFloat32), taps));
   return split_segments(net_->encode(frames, audio.to(torch::kFloat32), taps));
 }
 
-torch::Tensor Model::log_mel(const torch::Tensor &audio) const { return net_->htsat->log_mel(audio); }
+torch::Tensor Model::log_mel(const torch::Tensor &audio) const {
+  return (avs_ ? avs_->encoder : net_->encoder).htsat->log_mel(audio);
+}
 
 std::vector<SegmentFeatures> Model::encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel) const {
   torch::NoGradGuard no_grad;
@@ -174,6 +202,8 @@ std::vector<SegmentFeatures> Model::encode_prepared(const torch::Tensor &frames_
       log_mel.size(3) != config_.htsat.mel_bins)
     throw std::invalid_argument("log-mel must be [S, 1, " + std::to_string(frames) + ", " +
                                 std::to_string(config_.htsat.mel_bins) + "] with S = number of frames");
+  if (avs_)
+    return split_segments(avs_->encode_prepared(frames_norm, log_mel));
   return split_segments(net_->encode_prepared(frames_norm, log_mel));
 }
 
@@ -181,11 +211,46 @@ SegmentFeatures Model::encode_segment(const torch::Tensor &frame, const torch::T
   return encode(frame.unsqueeze(0), audio.unsqueeze(0)).front();
 }
 
-WindowResult Model::head(const std::vector<SegmentFeatures> &window, Taps *taps) const {
+WindowResult Model::segmentation_head(const std::vector<SegmentFeatures> &window, const std::vector<int> &frames, Taps *taps) const {
+  std::vector<int64_t> selected;
+  for (int f : frames) {
+    if (f < 0 || f >= config_.segments)
+      throw std::invalid_argument("mask frame " + std::to_string(f) + " is outside the window of " + std::to_string(config_.segments));
+    selected.push_back(f);
+  }
+  std::vector<torch::Tensor> maps(4), audio;
+  for (size_t k = 0; k < maps.size(); ++k) {
+    std::vector<torch::Tensor> per_segment;
+    for (const auto &segment : window) {
+      if (segment.maps.size() != maps.size())
+        throw std::invalid_argument("an AVS window needs the four maps of every segment");
+      per_segment.push_back(segment.maps[k]);
+    }
+    maps[k] = torch::stack(per_segment);
+  }
+  for (const auto &segment : window)
+    audio.push_back(segment.audio);
+  auto logits = avs_->head(maps, torch::stack(audio).unsqueeze(0), selected, taps);
+  WindowResult result;
+  result.mask_logits = logits.squeeze(1).cpu();
+  result.masks = decode_masks(logits).cpu();
+  if (selected.empty())
+    for (int t = 0; t < config_.segments; ++t)
+      result.mask_frames.push_back(t);
+  else
+    result.mask_frames = frames;
+  return result;
+}
+
+WindowResult Model::head(const std::vector<SegmentFeatures> &window, Taps *taps) const { return head(window, {}, taps); }
+
+WindowResult Model::head(const std::vector<SegmentFeatures> &window, const std::vector<int> &frames, Taps *taps) const {
   torch::NoGradGuard no_grad;
   if (static_cast<int>(window.size()) != config_.segments)
     throw std::invalid_argument("the head needs a window of " + std::to_string(config_.segments) + " segments, got " +
                                 std::to_string(window.size()));
+  if (avs_)
+    return segmentation_head(window, frames, taps);
   std::vector<torch::Tensor> visual, audio;
   for (const auto &segment : window) {
     visual.push_back(segment.visual);
@@ -227,7 +292,7 @@ void Model::save(const std::string &path, const std::string &dtype) const {
   writer.set_metadata("format", kFormat);
   writer.set_metadata("dgsct.config", config_.source_json);
   writer.set_metadata("dgsct.labels", nlohmann::json(labels_).dump());
-  for (const auto &kv : state_dict(*net_)) {
+  for (const auto &kv : state_dict(module())) {
     // Exact constants (STFT kernels, mel matrix, masks) stay F32 whatever the storage dtype.
     const bool exact = kv.first.find("spectrogram_extractor") != std::string::npos ||
                        kv.first.find("melW") != std::string::npos || kv.first.find("attn_mask") != std::string::npos;

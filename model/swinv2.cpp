@@ -60,9 +60,11 @@ SwinV2BlockImpl::SwinV2BlockImpl(const StageGeometry &stage, int shift_, double 
   norm2 = register_module("norm2", LayerNorm(stage.dim));
 }
 
-torch::Tensor SwinV2BlockImpl::attention_half(const torch::Tensor &x) {
+torch::Tensor SwinV2BlockImpl::attention_half(const torch::Tensor &x, Taps *taps, const std::string &tap) {
   auto branch = shifted_window_attention(x, grid, window, shift,
                                          [&](const torch::Tensor &w) { return attn->forward(w, attn_mask); });
+  if (taps)
+    taps->put(tap + ".v_attn_branch", branch);
   return x + norm1(branch);
 }
 

@@ -30,7 +30,8 @@ TORCH_MODULE(SwinV2Attention);
 
 struct SwinV2BlockImpl : torch::nn::Module {
   SwinV2BlockImpl(const StageGeometry &stage, int shift, double mlp_ratio, int cpb_hidden);
-  torch::Tensor attention_half(const torch::Tensor &x); // x + norm1(attn(x))
+  // x + norm1(attn(x)); with taps, records attn(x) as `tap`.v_attn_branch.
+  torch::Tensor attention_half(const torch::Tensor &x, Taps *taps = nullptr, const std::string &tap = "");
   torch::Tensor mlp_half(const torch::Tensor &x);       // x + norm2(mlp(x))
 
   int grid, window, shift;

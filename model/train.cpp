@@ -52,9 +52,9 @@ void init_for_training(AveNetImpl &net) {
       t.zero_();
   }
   auto kernels = stft_kernels(net.config.htsat.n_fft);
-  net.htsat->stft_real.copy_(kernels.first);
-  net.htsat->stft_imag.copy_(kernels.second);
-  net.htsat->mel_filters.copy_(slaney_mel_filters(net.config.audio.sample_rate, net.config.htsat.n_fft,
+  net.encoder.htsat->stft_real.copy_(kernels.first);
+  net.encoder.htsat->stft_imag.copy_(kernels.second);
+  net.encoder.htsat->mel_filters.copy_(slaney_mel_filters(net.config.audio.sample_rate, net.config.htsat.n_fft,
                                                   net.config.htsat.mel_bins, 50, 14000));
 }
 
@@ -140,7 +140,7 @@ void Trainer::calibrate(const std::vector<TrainingClip> &clips) {
   for (const auto &clip : clips)
     mels.push_back(clip.log_mel.reshape({-1, clip.log_mel.size(-1)}));
   auto all = torch::cat(mels, 0);
-  auto &bn0 = model_.net_->htsat->bn0;
+  auto &bn0 = model_.net_->encoder.htsat->bn0;
   bn0->running_mean.copy_(all.mean(0));
   bn0->running_var.copy_(all.var(0, /*unbiased=*/false));
 }

@@ -66,6 +66,86 @@ void transformer_layer_keys(std::vector<KeySpec> &out, const std::string &prefix
   }
 }
 
+// AVE (spec 5.6).
+void unused_ave_keys(std::vector<KeySpec> &out, const ModelConfig &c) {
+  // Constructed, never used.
+  for (int i = 0; i < 3; ++i) {
+    const int width = (c.swin.embed_dim / c.adapter.reduction) << i;
+    out.push_back({"adapter_token_downsampler." + std::to_string(i) + ".weight", {2 * width, width}, DType::F32});
+  }
+  for (const char *list : {"audio_adapter_blocks_p1", "vis_adapter_blocks_p1", "audio_adapter_blocks_p2", "vis_adapter_blocks_p2"})
+    for (size_t i = 0; i < c.slots().size(); ++i)
+      out.push_back({std::string(list) + "." + std::to_string(i) + ".gate_tk", {1}, DType::F32});
+  // Template layers that the official Encoder/Decoder deep-copy, and the decoder's idle self-attention.
+  const int d = c.temporal.d_model, ff = c.temporal.feedforward;
+  for (const char *modality : {"video", "audio"}) {
+    const std::string base = std::string("temporal_attn.") + modality;
+    transformer_layer_keys(out, base + "_encoder.encoder_layer.", d, ff, false);
+    transformer_layer_keys(out, base + "_decoder.decoder_layer.", d, ff, true);
+    attention_keys(out, base + "_decoder.decoder.layers.0.self_attn", d);
+  }
+  // CMBS's cross-modal interaction blocks run but their results are discarded; two norms never run.
+  for (const char *inter : {"AVInter", "VAInter"}) {
+    const std::string base = std::string("CMBS.") + inter;
+    attention_keys(out, base + ".video_multihead", d);
+    out.push_back({base + ".norm1.weight", {d}, DType::F32});
+    out.push_back({base + ".norm1.bias", {d}, DType::F32});
+  }
+  for (const char *norm : {"CMBS.video_norm", "CMBS.audio_norm"}) {
+    out.push_back({std::string(norm) + ".weight", {d}, DType::F32});
+    out.push_back({std::string(norm) + ".bias", {d}, DType::F32});
+  }
+}
+
+// AVS (spec 5.6; the PVT backbone `encoder_backbone.*` is dropped by the converter instead).
+void unused_avs_keys(std::vector<KeySpec> &out, const ModelConfig &c) {
+  const auto vis = c.swin.stages(), aud = c.htsat.stages();
+  const int channel = c.segmentation.channel;
+  // PVT-v2-b5 widths: the Classifier_Module convs and x*_linear were sized for its four stages.
+  const int pvt_dims[4] = {64, 128, 320, 512};
+  for (int k = 0; k < 4; ++k) {
+    const std::string conv = "conv" + std::to_string(k + 1) + ".conv2d_list.";
+    for (int d = 0; d < 4; ++d) {
+      out.push_back({conv + std::to_string(d) + ".weight", {channel, pvt_dims[k], 3, 3}, DType::F32});
+      out.push_back({conv + std::to_string(d) + ".bias", {channel}, DType::F32});
+    }
+    const std::string linear = "x" + std::to_string(k + 1) + "_linear.";
+    out.push_back({linear + "weight", {pvt_dims[k], vis[k].dim}, DType::F32});
+    out.push_back({linear + "bias", {pvt_dims[k]}, DType::F32});
+  }
+  // TemporalAttention: template layers, and the cross-modal decoders whose outputs are discarded.
+  const int d = c.temporal.d_model, ff = c.temporal.feedforward;
+  for (int i = 0; i < 4; ++i)
+    for (const char *modality : {"video", "audio"}) {
+      const std::string base = std::string("temporal_attn.") + modality;
+      const int input = 2 * (modality[0] == 'v' ? c.temporal.video_lstm_hidden : c.temporal.audio_lstm_hidden);
+      const std::string n = "." + std::to_string(i) + ".";
+      transformer_layer_keys(out, base + "_encoder" + n + "encoder_layer.", d, ff, false);
+      transformer_layer_keys(out, base + "_decoder" + n + "decoder_layer.", d, ff, true);
+      transformer_layer_keys(out, base + "_decoder" + n + "decoder.layers.0.", d, ff, true);
+      out.push_back({base + "_decoder" + n + "affine_matrix.weight", {d, input}, DType::F32});
+      out.push_back({base + "_decoder" + n + "affine_matrix.bias", {d}, DType::F32});
+    }
+  // Adapter members the AVS forward never calls.
+  const char *lists[] = {"audio_adapter_blocks_p1", "vis_adapter_blocks_p1", "audio_adapter_blocks_p2", "vis_adapter_blocks_p2"};
+  for (const char *list : lists)
+    for (const auto &slot : c.slots()) {
+      const bool audio = list[0] == 'a';
+      const auto &own = audio ? aud[slot.stage] : vis[slot.stage], &other = audio ? vis[slot.stage] : aud[slot.stage];
+      const std::string base = std::string(list) + "." + std::to_string(slot.slot) + ".";
+      if (c.adapter.resample == "interpolate") {
+        out.push_back({base + "conv_adapter.weight", {own.grid * own.grid, other.grid * other.grid, 1, 1}, DType::F32});
+        out.push_back({base + "conv_adapter.bias", {own.grid * own.grid}, DType::F32});
+      }
+      out.push_back({base + "temporal_gated.0.weight", {1, own.dim}, DType::F32});
+      out.push_back({base + "temporal_gated.0.bias", {1}, DType::F32});
+      if (!c.adapter.ln_before) {
+        out.push_back({base + "ln_before.weight", {own.dim}, DType::F32});
+        out.push_back({base + "ln_before.bias", {own.dim}, DType::F32});
+      }
+    }
+}
+
 } // namespace
 
 std::vector<std::pair<std::string, torch::Tensor>> state_dict(const torch::nn::Module &module) {
@@ -114,33 +194,10 @@ std::vector<KeySpec> unused_keys(const ModelConfig &c) {
   out.push_back({"htsat.tscam_conv.bias", {c.htsat.num_classes}, DType::F32});
   out.push_back({"htsat.head.weight", {c.htsat.num_classes, c.htsat.num_classes}, DType::F32});
   out.push_back({"htsat.head.bias", {c.htsat.num_classes}, DType::F32});
-  // Constructed, never used.
-  for (int i = 0; i < 3; ++i) {
-    const int width = (c.swin.embed_dim / c.adapter.reduction) << i;
-    out.push_back({"adapter_token_downsampler." + std::to_string(i) + ".weight", {2 * width, width}, DType::F32});
-  }
-  for (const char *list : {"audio_adapter_blocks_p1", "vis_adapter_blocks_p1", "audio_adapter_blocks_p2", "vis_adapter_blocks_p2"})
-    for (size_t i = 0; i < c.slots().size(); ++i)
-      out.push_back({std::string(list) + "." + std::to_string(i) + ".gate_tk", {1}, DType::F32});
-  // Template layers that the official Encoder/Decoder deep-copy, and the decoder's idle self-attention.
-  const int d = c.temporal.d_model, ff = c.temporal.feedforward;
-  for (const char *modality : {"video", "audio"}) {
-    const std::string base = std::string("temporal_attn.") + modality;
-    transformer_layer_keys(out, base + "_encoder.encoder_layer.", d, ff, false);
-    transformer_layer_keys(out, base + "_decoder.decoder_layer.", d, ff, true);
-    attention_keys(out, base + "_decoder.decoder.layers.0.self_attn", d);
-  }
-  // CMBS's cross-modal interaction blocks run but their results are discarded; two norms never run.
-  for (const char *inter : {"AVInter", "VAInter"}) {
-    const std::string base = std::string("CMBS.") + inter;
-    attention_keys(out, base + ".video_multihead", d);
-    out.push_back({base + ".norm1.weight", {d}, DType::F32});
-    out.push_back({base + ".norm1.bias", {d}, DType::F32});
-  }
-  for (const char *norm : {"CMBS.video_norm", "CMBS.audio_norm"}) {
-    out.push_back({std::string(norm) + ".weight", {d}, DType::F32});
-    out.push_back({std::string(norm) + ".bias", {d}, DType::F32});
-  }
+  if (c.is_segmentation())
+    unused_avs_keys(out, c);
+  else
+    unused_ave_keys(out, c);
   return out;
 }
 

@@ -62,10 +62,17 @@ int main(int argc, char **argv) {
         std::printf("%-7s %-45s rel %.3e  budget %.1e\n", tap.ok ? "ok" : "FAIL", tap.name.c_str(), tap.error, tap.budget);
     }
     std::printf("\nmodel %s on %s, %s\n", config.name.c_str(), model->device().str().c_str(), dgsct::precision_name(model->precision()));
-    std::printf("decoded labels:");
-    for (int label : result.labels)
-      std::printf(" %d", label);
-    std::printf("  (event class %d: %s)\n", result.event_class, model->label_name(result.event_class).c_str());
+    if (model->is_segmentation()) {
+      std::printf("decoded masks (foreground fraction per frame):");
+      for (int64_t f = 0; f < result.masks.size(0); ++f)
+        std::printf(" %.3f", result.masks[f].to(torch::kFloat32).mean().item<double>());
+      std::printf("\n");
+    } else {
+      std::printf("decoded labels:");
+      for (int label : result.labels)
+        std::printf(" %d", label);
+      std::printf("  (event class %d: %s)\n", result.event_class, model->label_name(result.event_class).c_str());
+    }
     std::printf("taps: %zu compared, %d failed, %d skipped; closest to its budget: %s at %.2f of budget\n", report.taps.size() - skipped,
                 report.failures, skipped, worst.c_str(), worst_ratio);
     std::printf("%zu passed, %d failed, %d skipped\n", report.taps.size() - report.failures - skipped, report.failures, skipped);

@@ -70,7 +70,9 @@ struct SlotPairing {
 };
 
 struct TemporalConfig {
-  int video_fc, audio_fc, d_model, feedforward, heads, encoder_layers;
+  int video_fc;
+  int audio_fc; // AVE's a_fc width; 0 for AVS, whose gates read the audio vector directly
+  int d_model, feedforward, heads, encoder_layers;
   int audio_lstm_hidden, video_lstm_hidden;
   double gamma;
 };
@@ -80,18 +82,30 @@ struct CmbsConfig {
   double gamma;
 };
 
+// The AVS head (spec 6.5): the four stage maps projected to `channel` and resized to `map_sizes`,
+// TPAVI with the audio vector, then the FPN-style decoder to mask logits of map_sizes[0] * 4.
+struct SegmentationConfig {
+  int channel;                    // x*_linear_ output, TPAVI and decoder width
+  int audio_dim;                  // audio_linear output
+  std::vector<int> map_sizes;     // per stage, finest first
+  int tpavi_inter;                // theta/phi/g width
+  std::vector<int> output_hidden; // the two hidden widths of output_conv
+  int mask_size() const { return map_sizes.empty() ? 0 : map_sizes[0] * 4; }
+};
+
 struct ModelConfig {
   std::string name;
-  std::string task; // "ave"
+  std::string task; // "ave" (events) or "avs" (sounding-object masks)
   int segments;     // per window (T)
-  int classes;      // background label = classes
+  int classes;      // AVE: background label = classes; AVS: 1 (the sounding object)
   VideoInput video;
   AudioInput audio;
   SwinConfig swin;
   HtsatConfig htsat;
   AdapterConfig adapter;
   TemporalConfig temporal;
-  CmbsConfig cmbs;
+  CmbsConfig cmbs;                 // AVE only
+  SegmentationConfig segmentation; // AVS only
   std::string source_json; // the preset text this was parsed from
 
   // Throws std::runtime_error naming `source` and the offending field.
@@ -99,6 +113,8 @@ struct ModelConfig {
   static ModelConfig from_file(const std::string &path);
   // A preset name ("ave-small") or a path to a preset file.
   static ModelConfig preset(const std::string &name_or_path);
+
+  bool is_segmentation() const { return task == "avs"; }
 
   // Swin block b of stage s pairs with HTS-AT block j when the depths are equal (b = j); when
   // Swin is three times deeper, HTS-AT block j pairs with Swin block 3j + 2.

@@ -40,7 +40,7 @@ GoldenReport compare_taps(const std::map<std::string, torch::Tensor> &ours, cons
                           const std::map<std::string, double> &budgets, double default_budget = 1e-4,
                           double uniform_budget = 0);
 
-// Reads `frames` (U8 [T, H, W, 3]) and `audio` (F32 [T, samples]) of a reference input file.
+// Reads `frames` (U8 [T, H, W, 3]) and `audio` (F32 [T, samples], or [T * samples]) of a reference input file.
 std::pair<torch::Tensor, torch::Tensor> read_clip(const std::string &input_path);
 
 } // namespace dgsct

@@ -26,6 +26,7 @@
 namespace dgsct {
 
 struct AveNetImpl;
+struct AvsNetImpl;
 
 enum class Precision { FP32, BF16, FP16 };
 Precision parse_precision(const std::string &name); // "fp32", "bf16", "fp16"
@@ -39,10 +40,12 @@ struct ModelOptions {
   int threads = 0;
 };
 
-// Everything the head needs from one segment: the pooled visual and audio vectors (fp32).
+// Everything the head needs from one segment. AVE: the pooled visual and audio vectors (fp32).
+// AVS: the four projected visual maps and the projected audio vector.
 struct SegmentFeatures {
-  torch::Tensor visual; // [C_v]
-  torch::Tensor audio;  // [C_a]
+  torch::Tensor visual;            // AVE [C_v]; undefined for AVS
+  torch::Tensor audio;             // AVE [C_a]; AVS [A] after audio_linear
+  std::vector<torch::Tensor> maps; // AVS: per scale [C, s, s], finest first
 };
 
 // The decoded result of one window of segments, with the raw scores behind it.
@@ -52,6 +55,10 @@ struct WindowResult {
   int event_class = 0;                   // one class per window
   std::vector<float> event_scores;       // per class
   torch::Tensor is_event, event_scores_raw, av_score, audio_visual_gate; // [T], [classes], [classes], [T]
+  // AVS: per decoded frame, mask logits [F, size, size] (fp32) and masks (uint8 0/1, the official
+  // sigmoid(logit) > 0.5), for the window positions `mask_frames`.
+  torch::Tensor mask_logits, masks;
+  std::vector<int> mask_frames;
 };
 
 class Model {
@@ -68,6 +75,7 @@ public:
   const ModelConfig &config() const { return config_; }
   const std::vector<std::string> &labels() const { return labels_; }
   int background_class() const { return config_.classes; }
+  bool is_segmentation() const { return config_.is_segmentation(); }
   std::string label_name(int label) const; // "background" for the background class
   // Official keys found in the weights file that never influence an output.
   const std::vector<std::string> &unused_keys() const { return unused_keys_; }
@@ -85,6 +93,9 @@ public:
   std::vector<SegmentFeatures> encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel) const;
   // A window of config().segments cached segments, oldest first.
   WindowResult head(const std::vector<SegmentFeatures> &window, Taps *taps = nullptr) const;
+  // AVS: the same, decoding masks only for the window positions `frames` (TPAVI still reads every
+  // segment of the window; the decoder, which dominates the cost, runs only for these).
+  WindowResult head(const std::vector<SegmentFeatures> &window, const std::vector<int> &frames, Taps *taps = nullptr) const;
   // The whole-clip forward of the official code: encode all segments, then the head.
   WindowResult run_clip(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps = nullptr) const;
 
@@ -103,7 +114,11 @@ private:
   std::vector<std::string> labels_;
   ModelOptions options_;
   torch::Device device_;
-  std::shared_ptr<AveNetImpl> net_;
+  torch::nn::Module &module() const;
+  WindowResult segmentation_head(const std::vector<SegmentFeatures> &window, const std::vector<int> &frames, Taps *taps) const;
+
+  std::shared_ptr<AveNetImpl> net_; // AVE
+  std::shared_ptr<AvsNetImpl> avs_; // AVS
   std::vector<std::string> unused_keys_;
 };
 

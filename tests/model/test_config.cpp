@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Presets: derived geometry against the reference configs, and the ave-paper key list.
+// Presets: derived geometry against the reference configs, and the paper presets' key lists.
 #include "ave_net.h"
+#include "avs_net.h"
 #include "dgsct/flops.h"
 #include "support.h"
 #include "weights.h"
@@ -52,9 +53,64 @@ void expect_matches_reference(const ModelConfig &config, const std::string &fold
   EXPECT_EQ(config.audio.segment_samples * config.audio.tiles, ref["audio_preprocess"]["samples_after_tiling"].get<int>());
   EXPECT_EQ(config.htsat.frames(config.audio.segment_samples * config.audio.tiles), ref["htsat"]["num_frames"].get<int>());
   EXPECT_EQ(config.htsat.freq_ratio(), ref["htsat"]["freq_ratio"].get<int>());
-  EXPECT_EQ(config.classes, ref["num_classes"].get<int>());
   EXPECT_EQ(config.adapter.tokens, ref["adapter"]["num_tokens"].get<int>());
   EXPECT_EQ(config.temporal.d_model, ref["temporal_attention"]["d_model"].get<int>());
+  if (config.is_segmentation()) {
+    EXPECT_EQ(config.segments, ref["num_segments"].get<int>());
+    EXPECT_EQ(config.adapter.alpha, ref["adapter"]["alpha"].get<double>());
+    EXPECT_EQ(config.adapter.beta, ref["adapter"]["beta"].get<double>());
+    EXPECT_EQ(config.temporal.gamma, ref["temporal_attention"]["gamma"].get<double>());
+    EXPECT_EQ(config.segmentation.channel, ref["decoder"]["channel"].get<int>());
+    EXPECT_EQ(config.segmentation.map_sizes, ref["decoder"]["decoder_sizes"].get<std::vector<int>>());
+    EXPECT_EQ(config.segmentation.mask_size(), ref["decoder"]["output_size"][0].get<int>());
+    EXPECT_EQ(config.segmentation.tpavi_inter, ref["tpavi"]["inter_channels"].get<int>());
+  } else {
+    EXPECT_EQ(config.classes, ref["num_classes"].get<int>());
+  }
+}
+
+std::string shape_text(const std::vector<int64_t> &shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "," : "") + std::to_string(shape[i]);
+  return s;
+}
+
+// Our module's keys plus the keys we accept as unused must be exactly the official list (keys.tsv),
+// except those starting with `dropped_prefix` (the converter drops them). Returns the official count.
+size_t expect_official_keys(const torch::nn::Module &net, const ModelConfig &config, const std::string &folder,
+                            const std::string &dropped_prefix = "") {
+  std::map<std::string, std::pair<std::string, std::string>> ours;
+  for (const auto &kv : dgsct::state_dict(net))
+    ours[kv.first] = {shape_text(kv.second.sizes().vec()), dgsct::dtype_name(dgsct::dtype_of(kv.second.scalar_type()))};
+  for (const auto &spec : dgsct::unused_keys(config)) {
+    EXPECT_FALSE(ours.count(spec.name)) << "unused key also in the module: " << spec.name;
+    ours[spec.name] = {shape_text(spec.shape), dgsct::dtype_name(spec.dtype)};
+  }
+  std::ifstream in(reference(folder) + "/keys.tsv");
+  EXPECT_TRUE(in.good());
+  size_t count = 0;
+  for (std::string line; std::getline(in, line);) {
+    std::stringstream ss(line);
+    std::string name, shape, dtype;
+    std::getline(ss, name, '\t');
+    std::getline(ss, shape, '\t');
+    std::getline(ss, dtype, '\t');
+    ++count;
+    if (!dropped_prefix.empty() && name.rfind(dropped_prefix, 0) == 0)
+      continue;
+    auto it = ours.find(name);
+    if (it == ours.end()) {
+      ADD_FAILURE() << "official key missing: " << name;
+      continue;
+    }
+    EXPECT_EQ(it->second.first, shape) << name;
+    EXPECT_EQ(it->second.second, dtype) << name;
+    ours.erase(it);
+  }
+  for (const auto &kv : ours)
+    ADD_FAILURE() << "key not in the official model: " << kv.first;
+  return count;
 }
 
 } // namespace
@@ -65,44 +121,28 @@ TEST(Presets, PaperGeometryMatchesTheReference) { expect_matches_reference(Model
 
 TEST(Presets, PaperModelHasExactlyTheOfficialKeys) {
   const auto config = ModelConfig::preset("ave-paper");
-  std::map<std::string, std::pair<std::string, std::string>> ours;
-  const auto shape_text = [](const std::vector<int64_t> &shape) {
-    std::string s;
-    for (size_t i = 0; i < shape.size(); ++i)
-      s += (i ? "," : "") + std::to_string(shape[i]);
-    return s;
-  };
-  {
-    dgsct::AveNetImpl net(config);
-    for (const auto &kv : dgsct::state_dict(net))
-      ours[kv.first] = {shape_text(kv.second.sizes().vec()), dgsct::dtype_name(dgsct::dtype_of(kv.second.scalar_type()))};
+  dgsct::AveNetImpl net(config);
+  EXPECT_EQ(expect_official_keys(net, config, "ave-full"), 2646u);
+}
+
+TEST(Presets, AvsSmallGeometryMatchesTheReference) {
+  expect_matches_reference(ModelConfig::preset("avs-s4-small"), "avs-s4-small");
+  expect_matches_reference(ModelConfig::preset("avs-ms3-small"), "avs-ms3-small");
+}
+
+TEST(Presets, AvsPaperGeometryMatchesTheReference) {
+  expect_matches_reference(ModelConfig::preset("avs-s4-paper"), "avs-s4-full");
+  expect_matches_reference(ModelConfig::preset("avs-ms3-paper"), "avs-ms3-full");
+}
+
+// The AVS checkpoints also hold a PVT-v2-b5 that never runs; the converter drops it.
+TEST(Presets, AvsPaperModelsHaveExactlyTheOfficialKeys) {
+  for (const auto &[preset, folder] : {std::pair{"avs-s4-paper", "avs-s4-full"}, std::pair{"avs-ms3-paper", "avs-ms3-full"}}) {
+    SCOPED_TRACE(preset);
+    const auto config = ModelConfig::preset(preset);
+    dgsct::AvsNetImpl net(config);
+    EXPECT_EQ(expect_official_keys(net, config, folder, "encoder_backbone."), 3867u);
   }
-  for (const auto &spec : dgsct::unused_keys(config)) {
-    EXPECT_FALSE(ours.count(spec.name)) << "unused key also in the module: " << spec.name;
-    ours[spec.name] = {shape_text(spec.shape), dgsct::dtype_name(spec.dtype)};
-  }
-  std::ifstream in(reference("ave-full") + "/keys.tsv");
-  ASSERT_TRUE(in.good());
-  size_t count = 0;
-  for (std::string line; std::getline(in, line);) {
-    std::stringstream ss(line);
-    std::string name, shape, dtype;
-    std::getline(ss, name, '\t');
-    std::getline(ss, shape, '\t');
-    std::getline(ss, dtype, '\t');
-    ++count;
-    auto it = ours.find(name);
-    if (it == ours.end()) {
-      ADD_FAILURE() << "official key missing: " << name;
-      continue;
-    }
-    EXPECT_EQ(it->second.first, shape) << name;
-    EXPECT_EQ(it->second.second, dtype) << name;
-    ours.erase(it);
-  }
-  EXPECT_EQ(count, 2646u);
-  for (const auto &kv : ours)
-    ADD_FAILURE() << "key not in the official model: " << kv.first;
 }
 
 TEST(Presets, PaperEncoderCostMatchesTheSpec) {
