@@ -3,7 +3,8 @@
 """Converts an official DG-SCT checkpoint (a PyTorch state dict, .pt/.pth, zip or legacy format)
 into a self-describing dgsct model file.
 
-It strips a `module.` prefix, checks that the checkpoint is of the preset's task, infers the adapter
+It strips a `module.` prefix, checks that the checkpoint is of the preset's task, drops the PVT-v2-b5
+backbone that AVS checkpoints carry but never run (`encoder_backbone.*`), infers the adapter
 variant from the checkpoint itself (prompt tokens K from my_tokens, reduction and groups from
 down_sampler, presence of bn1 and of the audio gates) and refuses a mismatch with the preset, then
 hands the tensors to dgsct-pack, which checks every key and shape against the preset, drops the
@@ -11,6 +12,7 @@ keys that never influence an output and writes the model file. Nothing is writte
 
     dgsct-convert best_82.18.pt --preset ave-paper --output ave.safetensors [--dtype fp16]
     dgsct-convert best_82.18.pt --preset ave-paper --check
+    dgsct-convert S4_pvt_best.pth --preset avs-s4-paper --output avs-s4.safetensors
 """
 import argparse
 import json
@@ -24,10 +26,12 @@ import torch
 
 PRESET_DIRS = [d for d in os.environ.get("DGSCT_PRESET_PATH", "").split(":") if d] + "@PRESET_DIRS@".split(":")
 LABEL_DIRS = "@LABEL_DIRS@".split(":")
-DEFAULT_LABELS = {"ave": "ave-categories.txt"}
+DEFAULT_LABELS = {"ave": "ave-categories.txt", "avs": "avs-sounding-object.txt"}
 
 # Keys that only one task's checkpoint holds (spec section 1.1 and 5.6).
-TASK_MARKERS = {"ave": "CMBS.", "avs": "encoder_backbone.", "avvp": "fc_prob.", "avqa": "fc_ans."}
+TASK_MARKERS = {"ave": "CMBS.", "avs": "tpavi_b", "avvp": "fc_prob.", "avqa": "fc_ans."}
+# The PVT-v2-b5 that the AVS model builds (and even loads) but never calls (spec 5.6).
+DEAD_BACKBONE = "encoder_backbone."
 
 SAFETENSORS_DTYPES = {
     torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.float64: "F64",
@@ -152,6 +156,12 @@ def main(argv=None):
         if task != preset["task"]:
             raise ConversionError(f"{args.checkpoint}: a {task.upper()} checkpoint (keys {TASK_MARKERS[task]}*), "
                                   f"but preset {preset['name']} is for {preset['task'].upper()}")
+        if task == "avs":
+            dead = [k for k in state if k.startswith(DEAD_BACKBONE)]
+            values = sum(state[k].numel() for k in dead)
+            for k in dead:
+                del state[k]
+            print(f"dropped {len(dead)} keys ({values:,} values) of the PVT-v2-b5 backbone ({DEAD_BACKBONE}*), which never runs")
         variant = adapter_variant(state, args.checkpoint)
         print("adapters: " + ", ".join(f"{k} {v[0]}" for k, v in variant.items()))
         for field, (value, key) in variant.items():

@@ -90,6 +90,26 @@ class Convert(unittest.TestCase):
                     self.assertEqual(golden.returncode, 0, golden.stdout + golden.stderr)
                     self.assertIn("decoded labels: 13 28 13 28 28 13 13 28 13 28", golden.stdout)
 
+    def test_avs_checkpoint_drops_the_pvt_backbone(self):
+        # The golden S4 weights plus a PVT-v2-b5 stand-in and keys that never run, as the official checkpoint holds them.
+        state = read_safetensors(os.path.join(REFERENCE, "avs-s4-small", "weights.safetensors"))
+        state = {k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}
+        state["encoder_backbone.patch_embed1.proj.weight"] = torch.randn(64, 3, 7, 7)
+        state["encoder_backbone.block1.0.norm1.weight"] = torch.ones(64)
+        state["x1_linear.weight"] = torch.randn(64, 8)
+        result, output = self.convert(self.save(state), "avs-s4-small")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("dropped 2 keys (9,472 values) of the PVT-v2-b5 backbone (encoder_backbone.*), which never runs", result.stdout)
+        small = os.path.join(REFERENCE, "avs-s4-small")
+        golden = subprocess.run([GOLDEN, "--model", output, "--input", os.path.join(small, "input.safetensors"),
+                                 "--taps", os.path.join(small, "taps.safetensors"),
+                                 "--tolerances", os.path.join(small, "tolerances.json"), "--quiet"],
+                                capture_output=True, text=True)
+        self.assertEqual(golden.returncode, 0, golden.stdout + golden.stderr)
+        self.assertIn("234 passed, 0 failed", golden.stdout)
+        os.remove(output)
+        self.assert_refused(state, "a AVS checkpoint", "preset ave-small is for AVE")
+
     def test_half_precision_output_is_half_the_size(self):
         checkpoint = self.save(official_state())
         sizes = {}
