@@ -4,9 +4,9 @@
  * @title: dgsctjson
  * @short_description: DG-SCT results as JSON Lines
  *
- * dgsctjson turns the #DgsctResultMeta on video buffers into JSON Lines (one object per line) on
- * its src pad, for filesink, fdsink or tcpserversink, and, when #GstDgsctJson:location is set,
- * into that file as well. The video itself is consumed.
+ * dgsctjson turns the #DgsctResultMeta and #DgsctMaskMeta on video buffers into JSON Lines (one
+ * object per line) on its src pad, for filesink, fdsink or tcpserversink, and, when
+ * #GstDgsctJson:location is set, into that file as well. The video itself is consumed.
  *
  * One line per segment:
  * |[
@@ -19,7 +19,18 @@
  * {"type":"event","state":"start","label":13,"label_name":"Motorcycle","index":3,"running_time":3000000000,
  *  "stream_time":3000000000}
  * ]|
- * `wall_time` appears with #GstDgsctJson:wall-clock; `scores` with #GstDgsctJson:scores.
+ * and, with an audio-visual segmentation model, one per sounding-object mask: its foreground fraction,
+ * bounding box and the frame region it covers as [x, y, width, height] in frame pixels, the mask's
+ * size as [width, height] and the mask itself as run lengths (dgsct_mask_meta_to_rle(): row-major,
+ * alternating unset and set runs, starting with unset):
+ * |[
+ * {"type":"mask","index":3,"running_time":{"start":3000000000,"end":4000000000},
+ *  "stream_time":{"start":3000000000,"end":4000000000},"foreground":0.18,"bbox":[80,60,120,120],
+ *  "region":[0,0,320,240],"size":[224,224],"rle":"10125 38 186 ..."}
+ * ]|
+ * Results and masks decided after the last frame (`dgsct-result` and `dgsct-mask` events) are written
+ * when their events arrive. `wall_time` appears on segment and mask lines with
+ * #GstDgsctJson:wall-clock; `scores` on segment lines with #GstDgsctJson:scores.
  *
  * ## Example launch line
  * |[
@@ -29,6 +40,7 @@
  */
 #include "gstdgsctjson.h"
 
+#include "dgsct-mask-meta.h"
 #include "dgsct-result-meta.h"
 
 #include <cstdio>
@@ -87,6 +99,41 @@ static void add_time (JsonBuilder * b, const char *name, GstClockTime t)
     json_builder_add_null_value (b);
 }
 
+/* "running_time" and "stream_time", each {"start", "end"}. */
+static void add_span (GstDgsctJson * self, JsonBuilder * b, GstClockTime start, GstClockTime end)
+{
+  json_builder_set_member_name (b, "running_time");
+  json_builder_begin_object (b);
+  add_time (b, "start", start);
+  add_time (b, "end", end);
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "stream_time");
+  json_builder_begin_object (b);
+  add_time (b, "start", to_stream_time (self, start));
+  add_time (b, "end", to_stream_time (self, end));
+  json_builder_end_object (b);
+}
+
+static void add_wall_time (JsonBuilder * b)
+{
+  GDateTime *now = g_date_time_new_now_utc ();
+  gchar *iso = g_date_time_format_iso8601 (now);
+  json_builder_set_member_name (b, "wall_time");
+  json_builder_add_string_value (b, iso);
+  g_free (iso);
+  g_date_time_unref (now);
+}
+
+/* [x, y, w, h] */
+static void add_rectangle (JsonBuilder * b, const char *name, const GstVideoRectangle & r)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (gint v : { r.x, r.y, r.w, r.h })
+    json_builder_add_int_value (b, v);
+  json_builder_end_array (b);
+}
+
 static void append_line (std::string & out, JsonBuilder * b)
 {
   JsonNode *root = json_builder_get_root (b);
@@ -139,16 +186,7 @@ static void append_segment (GstDgsctJson * self, std::string & out, const DgsctR
   json_builder_add_double_value (b, r->confidence);
   json_builder_set_member_name (b, "foreground_prob");
   json_builder_add_double_value (b, r->foreground_prob);
-  json_builder_set_member_name (b, "running_time");
-  json_builder_begin_object (b);
-  add_time (b, "start", r->start);
-  add_time (b, "end", r->end);
-  json_builder_end_object (b);
-  json_builder_set_member_name (b, "stream_time");
-  json_builder_begin_object (b);
-  add_time (b, "start", to_stream_time (self, r->start));
-  add_time (b, "end", to_stream_time (self, r->end));
-  json_builder_end_object (b);
+  add_span (self, b, r->start, r->end);
   if (scores) {
     json_builder_set_member_name (b, "scores");
     json_builder_begin_array (b);
@@ -156,14 +194,37 @@ static void append_segment (GstDgsctJson * self, std::string & out, const DgsctR
       json_builder_add_double_value (b, r->scores[i]);
     json_builder_end_array (b);
   }
-  if (wall_clock) {
-    GDateTime *now = g_date_time_new_now_utc ();
-    gchar *iso = g_date_time_format_iso8601 (now);
-    json_builder_set_member_name (b, "wall_time");
-    json_builder_add_string_value (b, iso);
-    g_free (iso);
-    g_date_time_unref (now);
-  }
+  if (wall_clock)
+    add_wall_time (b);
+  json_builder_end_object (b);
+  append_line (out, b);
+  g_object_unref (b);
+}
+
+static void append_mask (GstDgsctJson * self, std::string & out, const DgsctMaskMeta * m, gboolean wall_clock)
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "mask");
+  json_builder_set_member_name (b, "index");
+  json_builder_add_int_value (b, (gint64) m->segment_index);
+  add_span (self, b, m->start, m->end);
+  json_builder_set_member_name (b, "foreground");
+  json_builder_add_double_value (b, m->foreground);
+  add_rectangle (b, "bbox", m->bbox);
+  add_rectangle (b, "region", m->region);
+  json_builder_set_member_name (b, "size");
+  json_builder_begin_array (b);
+  json_builder_add_int_value (b, m->width);
+  json_builder_add_int_value (b, m->height);
+  json_builder_end_array (b);
+  gchar *rle = dgsct_mask_meta_to_rle (m);
+  json_builder_set_member_name (b, "rle");
+  json_builder_add_string_value (b, rle);
+  g_free (rle);
+  if (wall_clock)
+    add_wall_time (b);
   json_builder_end_object (b);
   append_line (out, b);
   g_object_unref (b);
@@ -217,6 +278,9 @@ static GstFlowReturn gst_dgsct_json_generate_output (GstBaseTransform * trans, G
   GstMeta *meta;
   while ((meta = gst_buffer_iterate_meta_filtered (in, &state, DGSCT_RESULT_META_API_TYPE)))
     append_result (self, text, reinterpret_cast<DgsctResultMeta *> (meta), wall_clock, scores);
+  state = nullptr;
+  while ((meta = gst_buffer_iterate_meta_filtered (in, &state, DGSCT_MASK_META_API_TYPE)))
+    append_mask (self, text, reinterpret_cast<DgsctMaskMeta *> (meta), wall_clock);
   GstFlowReturn ret = emit_text (self, text, outbuf);
   if (*outbuf) {
     gst_buffer_copy_into (*outbuf, in, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
@@ -229,7 +293,7 @@ static GstFlowReturn gst_dgsct_json_generate_output (GstBaseTransform * trans, G
   return ret;
 }
 
-/* Lines for the results in `carrier`'s metas, pushed downstream now. */
+/* Lines for the results and masks in `carrier`'s metas, pushed downstream now. */
 static GstFlowReturn push_results (GstDgsctJson * self, GstBuffer * carrier)
 {
   gst_buffer_ref (carrier);
@@ -244,9 +308,9 @@ static GstFlowReturn push_results (GstDgsctJson * self, GstBuffer * carrier)
 static gboolean gst_dgsct_json_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   auto *self = GST_DGSCT_JSON (trans);
-  /* Results decided after the last frame arrive as events (see dgsct_result_event_new). */
+  /* Results and masks decided after the last frame arrive as events (see dgsct_result_event_new). */
   GstBuffer *carrier = gst_buffer_new ();
-  if (dgsct_result_event_parse (event, carrier)) {
+  if (dgsct_result_event_parse (event, carrier) || dgsct_mask_event_parse (event, carrier)) {
     push_results (self, carrier);
     gst_buffer_unref (carrier);
     gst_event_unref (event);
@@ -371,7 +435,7 @@ static void gst_dgsct_json_class_init (GstDgsctJsonClass * klass)
       g_param_spec_string ("location", "Location", "Also write the lines to this file (truncated at start)",
           DEFAULT_LOCATION, ready));
   g_object_class_install_property (gobject_class, PROP_WALL_CLOCK,
-      g_param_spec_boolean ("wall-clock", "Wall clock", "Add the UTC wall-clock time a segment line was written",
+      g_param_spec_boolean ("wall-clock", "Wall clock", "Add the UTC wall-clock time a segment or mask line was written",
           DEFAULT_WALL_CLOCK, playing));
   g_object_class_install_property (gobject_class, PROP_SCORES,
       g_param_spec_boolean ("scores", "Scores", "Add the per-class event scores to segment lines", DEFAULT_SCORES,
@@ -380,7 +444,7 @@ static void gst_dgsct_json_class_init (GstDgsctJsonClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "DG-SCT JSON Lines", "Formatter/Metadata",
-      "Writes DG-SCT segment results and event changes as JSON Lines", "dgsct-gst developers");
+      "Writes DG-SCT segment results, event changes and sounding-object masks as JSON Lines", "dgsct-gst developers");
 
   trans_class->generate_output = GST_DEBUG_FUNCPTR (gst_dgsct_json_generate_output);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_dgsct_json_sink_event);

@@ -2,11 +2,16 @@
 /**
  * SECTION:element-dgsctoverlay
  * @title: dgsctoverlay
- * @short_description: draws the current DG-SCT result onto the video
+ * @short_description: draws the current DG-SCT result and sounding-object mask onto the video
  *
- * dgsctoverlay reads the #DgsctResultMeta that dgsctinfer attaches to video frames and draws, in
- * place with cairo:
+ * dgsctoverlay reads the #DgsctResultMeta and #DgsctMaskMeta that dgsctinfer attaches to video
+ * frames and draws, in place with cairo:
  *
+ * - the sounding object's mask (from an audio-visual segmentation model), under the other layers:
+ *   scaled to its region of the frame (nearest neighbour) and blended in #GstDgsctOverlay:mask-color
+ *   with #GstDgsctOverlay:mask-alpha, its boundary pixels (set, with an unset neighbour left, right,
+ *   above or below) opaque (#GstDgsctOverlay:mask-outline; with mask-alpha=0 only the outline shows)
+ *   (#GstDgsctOverlay:show-mask);
  * - a label box in the top-left corner: the current segment's label and its confidence
  *   ("Church bell 0.87", "background 0.93") in white on a semi-transparent dark box, after a swatch
  *   of the label's colour (#GstDgsctOverlay:show-label, #GstDgsctOverlay:font-size);
@@ -19,9 +24,11 @@
  * The current result is the newest one (largest segment index) on the last frame that carried
  * results, and it stays on the following frames until the next result arrives (results come once
  * per segment, frames many times a second). Every result is also kept by segment index for the
- * timeline; a segment's first result wins. A flush (flushing seek) or a new stream (stream-start)
- * clears both, and frames before the first result pass unchanged. Results that arrive after the
- * last frame as `dgsct-result` events update the state too; the events pass on. A result is drawn
+ * timeline; a segment's first result wins. The current mask is chosen and kept the same way, apart
+ * from the results: a chain with both an event model and a segmentation model draws both. A flush
+ * (flushing seek) or a new stream (stream-start) clears all of it, and frames before the first
+ * result or mask pass unchanged. Results and masks that arrive after the last frame as
+ * `dgsct-result` and `dgsct-mask` events update the state too; the events pass on. A result is drawn
  * from the frame that carries it, which is later than its segment by the model's latency (in a
  * pipeline running faster than real time, e.g. to a sink with sync=false, most of a short clip may
  * pass before the first result).
@@ -39,6 +46,7 @@
  */
 #include "gstdgsctoverlay.h"
 
+#include "dgsct-mask-meta.h"
 #include "dgsct-result-meta.h"
 #include "palette.h"
 
@@ -58,6 +66,10 @@ GST_DEBUG_CATEGORY_STATIC (dgsct_overlay_debug);
 #define MAX_TIMELINE_SEGMENTS 600
 #define DEFAULT_FONT_SIZE 0.0
 #define MAX_FONT_SIZE 200.0
+#define DEFAULT_SHOW_MASK TRUE
+#define DEFAULT_MASK_COLOR 0x00C853
+#define DEFAULT_MASK_ALPHA 0.45
+#define DEFAULT_MASK_OUTLINE TRUE
 
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
 #define OVERLAY_CAPS GST_VIDEO_CAPS_MAKE ("{ BGRx, BGRA }")
@@ -71,6 +83,10 @@ enum {
   PROP_SHOW_TIMELINE,
   PROP_TIMELINE_SEGMENTS,
   PROP_FONT_SIZE,
+  PROP_SHOW_MASK,
+  PROP_MASK_COLOR,
+  PROP_MASK_ALPHA,
+  PROP_MASK_OUTLINE,
 };
 
 namespace {
@@ -88,17 +104,53 @@ struct Cell {
   gint label, background_label;
 };
 
+/* The mask drawn, and its rendering for frames of one size, made when first drawn. */
+struct Mask {
+  GstBuffer *pixels = nullptr;  /* the meta's, shared; null when there is no mask */
+  guint width = 0, height = 0;
+  GstVideoRectangle region {};
+  cairo_surface_t *fill = nullptr;  /* A8, frame size: 255 on the mask */
+  cairo_surface_t *outline = nullptr;  /* A8, frame size: 255 on the mask's boundary */
+
+  void set (const DgsctMaskMeta & m)
+  {
+    drop ();
+    pixels = gst_buffer_ref (m.mask);
+    width = m.width;
+    height = m.height;
+    region = m.region;
+  }
+  void drop_rendering ()
+  {
+    if (fill)
+      cairo_surface_destroy (fill);
+    if (outline)
+      cairo_surface_destroy (outline);
+    fill = outline = nullptr;
+  }
+  void drop ()
+  {
+    drop_rendering ();
+    if (pixels)
+      gst_buffer_unref (pixels);
+    pixels = nullptr;
+  }
+};
+
 /* Streaming state; the lock orders the streaming thread against flushes. */
 struct OverlayState {
   std::mutex lock;
   bool has_current = false;
   Current current;
   std::map<guint64, Cell> history;  /* by segment index, at most MAX_TIMELINE_SEGMENTS */
+  Mask mask;
 
+  ~OverlayState () { mask.drop (); }
   void clear ()
   {
     has_current = false;
     history.clear ();
+    mask.drop ();
   }
 };
 
@@ -107,6 +159,10 @@ struct Style {
   gboolean show_label, show_timeline;
   guint timeline_segments;
   gdouble font_size;
+  gboolean show_mask;
+  guint mask_color;
+  gdouble mask_alpha;
+  gboolean mask_outline;
 };
 
 }  // namespace
@@ -117,6 +173,10 @@ struct _GstDgsctOverlay {
   gboolean show_label, show_timeline;
   guint timeline_segments;
   gdouble font_size;
+  gboolean show_mask;
+  guint mask_color;
+  gdouble mask_alpha;
+  gboolean mask_outline;
   OverlayState *state;
 };
 
@@ -149,7 +209,81 @@ static void ingest_results (OverlayState & state, GstBuffer * buffer)
     state.history.erase (state.history.begin ());
 }
 
-/* ---- drawing: one function per layer; a sounding-object mask layer would go below the others ---- */
+/* Takes the newest mask on `buffer` (largest segment index) as the current one. */
+static void ingest_masks (OverlayState & state, GstBuffer * buffer)
+{
+  const DgsctMaskMeta *newest = nullptr;
+  gpointer iter = nullptr;
+  GstMeta *meta;
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &iter, DGSCT_MASK_META_API_TYPE))) {
+    const auto *m = reinterpret_cast<const DgsctMaskMeta *> (meta);
+    if (!newest || m->segment_index > newest->segment_index)
+      newest = m;
+  }
+  if (newest)
+    state.mask.set (*newest);
+}
+
+/* ---- drawing: one function per layer, from the bottom up ---- */
+
+/* Renders `mask` for frames of width x height, unless it already is: a frame pixel is on the mask
+ * when its centre falls on a set mask pixel (nearest neighbour). FALSE when cairo cannot. */
+static bool render_mask (Mask & mask, int width, int height)
+{
+  if (mask.fill && cairo_image_surface_get_width (mask.fill) == width
+      && cairo_image_surface_get_height (mask.fill) == height)
+    return true;
+  mask.drop_rendering ();
+  mask.fill = cairo_image_surface_create (CAIRO_FORMAT_A8, width, height);
+  mask.outline = cairo_image_surface_create (CAIRO_FORMAT_A8, width, height);
+  if (cairo_surface_status (mask.fill) != CAIRO_STATUS_SUCCESS
+      || cairo_surface_status (mask.outline) != CAIRO_STATUS_SUCCESS) {
+    mask.drop_rendering ();
+    return false;
+  }
+  /* New image surfaces are cleared, so only the region's pixels need writing. */
+  unsigned char *fill = cairo_image_surface_get_data (mask.fill);
+  unsigned char *outline = cairo_image_surface_get_data (mask.outline);
+  const int stride = cairo_image_surface_get_stride (mask.fill);
+  const GstVideoRectangle & r = mask.region;
+  GstMapInfo map;
+  if (r.w > 0 && r.h > 0 && gst_buffer_map (mask.pixels, &map, GST_MAP_READ)) {
+    for (int y = std::max (0, r.y); y < std::min (height, r.y + r.h); ++y) {
+      const gint64 my = ((2 * static_cast<gint64> (y - r.y) + 1) * mask.height) / (2 * r.h);
+      const guint8 *row = map.data + my * mask.width;
+      for (int x = std::max (0, r.x); x < std::min (width, r.x + r.w); ++x)
+        fill[y * stride + x] = row[((2 * static_cast<gint64> (x - r.x) + 1) * mask.width) / (2 * r.w)] ? 255 : 0;
+    }
+    gst_buffer_unmap (mask.pixels, &map);
+  }
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      const unsigned char *p = fill + y * stride + x;
+      if (*p && ((x > 0 && !p[-1]) || (x + 1 < width && !p[1]) || (y > 0 && !p[-stride])
+              || (y + 1 < height && !p[stride])))
+        outline[y * stride + x] = 255;
+    }
+  cairo_surface_mark_dirty (mask.fill);
+  cairo_surface_mark_dirty (mask.outline);
+  return true;
+}
+
+/* The mask blended in the mask colour, its boundary opaque. */
+static void draw_mask (cairo_t * cr, Mask & mask, const Style & style, int width, int height)
+{
+  if (!render_mask (mask, width, height))
+    return;
+  const double red = ((style.mask_color >> 16) & 0xff) / 255.0, green = ((style.mask_color >> 8) & 0xff) / 255.0,
+      blue = (style.mask_color & 0xff) / 255.0;
+  if (style.mask_alpha > 0) {
+    cairo_set_source_rgba (cr, red, green, blue, style.mask_alpha);
+    cairo_mask_surface (cr, mask.fill, 0, 0);
+  }
+  if (style.mask_outline) {
+    cairo_set_source_rgb (cr, red, green, blue);
+    cairo_mask_surface (cr, mask.outline, 0, 0);
+  }
+}
 
 static void set_source (cairo_t * cr, dgsct::Rgb colour)
 {
@@ -230,7 +364,7 @@ static void draw_timeline (cairo_t * cr, const std::map<guint64, Cell> & history
   cairo_stroke (cr);
 }
 
-static void draw_frame (GstDgsctOverlay * self, GstVideoFrame * frame, const OverlayState & state, const Style & style)
+static void draw_frame (GstDgsctOverlay * self, GstVideoFrame * frame, OverlayState & state, const Style & style)
 {
   const int width = GST_VIDEO_FRAME_WIDTH (frame), height = GST_VIDEO_FRAME_HEIGHT (frame);
   const cairo_format_t format = GST_VIDEO_INFO_HAS_ALPHA (&frame->info) ? CAIRO_FORMAT_ARGB32 : CAIRO_FORMAT_RGB24;
@@ -244,9 +378,11 @@ static void draw_frame (GstDgsctOverlay * self, GstVideoFrame * frame, const Ove
     return;
   }
   cairo_t *cr = cairo_create (surface);
-  if (style.show_timeline)
+  if (style.show_mask && state.mask.pixels)
+    draw_mask (cr, state.mask, style, width, height);
+  if (style.show_timeline && state.has_current)
     draw_timeline (cr, state.history, state.current.index, style.timeline_segments, width, height);
-  if (style.show_label)
+  if (style.show_label && state.has_current)
     draw_label (cr, state.current, style.font_size > 0 ? style.font_size : auto_font_size (height));
   cairo_destroy (cr);
   cairo_surface_flush (surface);
@@ -257,13 +393,17 @@ static GstFlowReturn gst_dgsct_overlay_transform_frame_ip (GstVideoFilter * filt
 {
   auto *self = GST_DGSCT_OVERLAY (filter);
   GST_OBJECT_LOCK (self);
-  const Style style {self->show_label, self->show_timeline, self->timeline_segments, self->font_size};
+  const Style style {self->show_label, self->show_timeline, self->timeline_segments, self->font_size, self->show_mask,
+      self->mask_color, self->mask_alpha, self->mask_outline};
   GST_OBJECT_UNLOCK (self);
   std::lock_guard<std::mutex> guard (self->state->lock);
   ingest_results (*self->state, frame->buffer);
-  if (self->state->has_current && (style.show_label || style.show_timeline)) {
-    GST_LOG_OBJECT (self, "drawing segment %" G_GUINT64_FORMAT " (%s) on %" GST_TIME_FORMAT,
-        self->state->current.index, self->state->current.name.c_str (), GST_TIME_ARGS (GST_BUFFER_PTS (frame->buffer)));
+  ingest_masks (*self->state, frame->buffer);
+  const bool results = self->state->has_current && (style.show_label || style.show_timeline);
+  const bool mask = self->state->mask.pixels && style.show_mask;
+  if (results || mask) {
+    GST_LOG_OBJECT (self, "drawing %s%s on %" GST_TIME_FORMAT, results ? self->state->current.name.c_str () : "",
+        mask ? " mask" : "", GST_TIME_ARGS (GST_BUFFER_PTS (frame->buffer)));
     draw_frame (self, frame, *self->state, style);
   }
   return GST_FLOW_OK;
@@ -281,14 +421,15 @@ static gboolean gst_dgsct_overlay_sink_event (GstBaseTransform * trans, GstEvent
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_STOP:
     case GST_EVENT_STREAM_START:
-      GST_DEBUG_OBJECT (self, "%s: clearing the results", GST_EVENT_TYPE_NAME (event));
+      GST_DEBUG_OBJECT (self, "%s: clearing the results and the mask", GST_EVENT_TYPE_NAME (event));
       clear_state (self);
       break;
     case GST_EVENT_CUSTOM_DOWNSTREAM: {
       GstBuffer *carrier = gst_buffer_new ();
-      if (dgsct_result_event_parse (event, carrier)) {
+      if (dgsct_result_event_parse (event, carrier) || dgsct_mask_event_parse (event, carrier)) {
         std::lock_guard<std::mutex> guard (self->state->lock);
         ingest_results (*self->state, carrier);
+        ingest_masks (*self->state, carrier);
       }
       gst_buffer_unref (carrier);
       break;
@@ -322,6 +463,18 @@ static void gst_dgsct_overlay_set_property (GObject * object, guint prop_id, con
     case PROP_FONT_SIZE:
       self->font_size = g_value_get_double (value);
       break;
+    case PROP_SHOW_MASK:
+      self->show_mask = g_value_get_boolean (value);
+      break;
+    case PROP_MASK_COLOR:
+      self->mask_color = g_value_get_uint (value);
+      break;
+    case PROP_MASK_ALPHA:
+      self->mask_alpha = g_value_get_double (value);
+      break;
+    case PROP_MASK_OUTLINE:
+      self->mask_outline = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -344,6 +497,18 @@ static void gst_dgsct_overlay_get_property (GObject * object, guint prop_id, GVa
       break;
     case PROP_FONT_SIZE:
       g_value_set_double (value, self->font_size);
+      break;
+    case PROP_SHOW_MASK:
+      g_value_set_boolean (value, self->show_mask);
+      break;
+    case PROP_MASK_COLOR:
+      g_value_set_uint (value, self->mask_color);
+      break;
+    case PROP_MASK_ALPHA:
+      g_value_set_double (value, self->mask_alpha);
+      break;
+    case PROP_MASK_OUTLINE:
+      g_value_set_boolean (value, self->mask_outline);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -385,11 +550,24 @@ static void gst_dgsct_overlay_class_init (GstDgsctOverlayClass * klass)
       g_param_spec_double ("font-size", "Font size",
           "Label font size in pixels; 0 = a twentieth of the frame height (at least 8)", 0, MAX_FONT_SIZE,
           DEFAULT_FONT_SIZE, playing));
+  g_object_class_install_property (gobject_class, PROP_SHOW_MASK,
+      g_param_spec_boolean ("show-mask", "Show mask", "Draw the sounding object's mask under the other layers",
+          DEFAULT_SHOW_MASK, playing));
+  g_object_class_install_property (gobject_class, PROP_MASK_COLOR,
+      g_param_spec_uint ("mask-color", "Mask color", "Colour of the mask as 0xRRGGBB", 0, 0xFFFFFF,
+          DEFAULT_MASK_COLOR, playing));
+  g_object_class_install_property (gobject_class, PROP_MASK_ALPHA,
+      g_param_spec_double ("mask-alpha", "Mask alpha", "Opacity of the mask's fill (0 = outline only, if drawn)", 0, 1,
+          DEFAULT_MASK_ALPHA, playing));
+  g_object_class_install_property (gobject_class, PROP_MASK_OUTLINE,
+      g_param_spec_boolean ("mask-outline", "Mask outline", "Draw the mask's boundary pixels opaque",
+          DEFAULT_MASK_OUTLINE, playing));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "DG-SCT overlay", "Filter/Editor/Video",
-      "Draws the current DG-SCT label and a timeline of the recent segments' labels onto the video",
+      "Draws the current DG-SCT label, a timeline of the recent segments' labels and the sounding object's mask "
+      "onto the video",
       "dgsct-gst developers");
 
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_dgsct_overlay_sink_event);
@@ -403,5 +581,9 @@ static void gst_dgsct_overlay_init (GstDgsctOverlay * self)
   self->show_timeline = DEFAULT_SHOW_TIMELINE;
   self->timeline_segments = DEFAULT_TIMELINE_SEGMENTS;
   self->font_size = DEFAULT_FONT_SIZE;
+  self->show_mask = DEFAULT_SHOW_MASK;
+  self->mask_color = DEFAULT_MASK_COLOR;
+  self->mask_alpha = DEFAULT_MASK_ALPHA;
+  self->mask_outline = DEFAULT_MASK_OUTLINE;
   self->state = new OverlayState ();
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dgsctoverlay with a harness: frames before any result pass byte for byte, a result draws the label
  * box and its timeline cell in its label's colour, results stick to the frames without one, the
- * timeline scrolls, flushes and new streams clear, both formats work and others are refused.
+ * timeline scrolls, flushes and new streams clear, both formats work and others are refused. A mask
+ * is blended where it is set and nowhere else, its boundary opaque, and sticks like results.
  *
  * With DGSCT_TEST_PNG_DIR set, the drawn frames are also written there as PNG files to look at. */
+#include "dgsct-mask-meta.h"
 #include "dgsct-result-meta.h"
 #include "../../elements/palette.h"
 
@@ -66,6 +68,18 @@ void add_result (GstBuffer * buffer, guint64 index, gint label, gfloat confidenc
   fail_unless (gst_buffer_add_dgsct_result_meta (buffer, index, index * GST_SECOND, (index + 1) * GST_SECOND, label,
           kBackground, confidence, label == kBackground ? 1 - confidence : 0.9f, scores, class_quarks (), 3) != nullptr);
 }
+
+/* A 4 x 2 mask on the whole frame with its left two columns set: the frame's left half, x < 160. */
+void add_left_half_mask (GstBuffer * buffer, guint64 index = 0)
+{
+  const guint8 pixels[8] = { 255, 255, 0, 0, 255, 255, 0, 0 };
+  const GstVideoRectangle frame {0, 0, kWidth, kHeight};
+  fail_unless (gst_buffer_add_dgsct_mask_meta (buffer, index, index * GST_SECOND, (index + 1) * GST_SECOND, pixels,
+          4, 2, &frame) != nullptr);
+}
+
+const dgsct::Rgb kMaskColour {0x00, 0xC8, 0x53};
+const int kMaskRight = kWidth / 2 - 1;  /* the mask's last column: its boundary */
 
 /* A frame's pixels, as the harness's output gives them. */
 struct Frame {
@@ -144,6 +158,30 @@ bool label_box_drawn (const Frame & f, const Frame & original)
 {
   const dgsct::Rgb in = original.at (7, 7), out = f.at (7, 7);
   return std::abs (out.r - in.r * 0.4) <= 2 && std::abs (out.g - in.g * 0.4) <= 2 && std::abs (out.b - in.b * 0.4) <= 2;
+}
+
+/* `got` is `under` with `colour` blended over it at `alpha`. */
+bool blended (dgsct::Rgb got, dgsct::Rgb under, dgsct::Rgb colour, double alpha)
+{
+  auto near = [alpha] (int g, int u, int c) { return std::abs (g - (u + (c - u) * alpha)) <= 2; };
+  return near (got.r, under.r, colour.r) && near (got.g, under.g, colour.g) && near (got.b, under.b, colour.b);
+}
+
+/* The left-half mask at `alpha`: blended left of its boundary column, that column opaque when
+ * `outline`, blended otherwise, the right half untouched. */
+void check_left_half_mask (const Frame & f, const Frame & original, double alpha, bool outline)
+{
+  for (int y = 0; y < kHeight; ++y)
+    for (int x = 0; x < kWidth; ++x) {
+      const dgsct::Rgb got = f.at (x, y), under = original.at (x, y);
+      if (x > kMaskRight)
+        fail_unless (got == under, "pixel (%d, %d) right of the mask changed", x, y);
+      else if (x == kMaskRight && outline)
+        fail_unless (got == kMaskColour, "boundary pixel (%d, %d): (%d, %d, %d)", x, y, got.r, got.g, got.b);
+      else
+        fail_unless (blended (got, under, kMaskColour, alpha), "pixel (%d, %d): (%d, %d, %d) over (%d, %d, %d)", x, y,
+            got.r, got.g, got.b, under.r, under.g, under.b);
+    }
 }
 
 Frame original_frame (GstHarness * h)
@@ -378,6 +416,104 @@ GST_START_TEST (test_other_formats_are_refused)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_mask_blends_where_it_is_set)
+{
+  GstHarness *h = new_overlay (kFormats[__i__], "mask-outline=false");
+  const Frame original = original_frame (h);
+  GstBuffer *in = new_frame (h, 0);
+  add_left_half_mask (in);
+  check_left_half_mask (push_pull (h, in), original, 0.45, false);
+  gst_harness_teardown (h);
+
+  /* the outline: the boundary inside the frame only, not along the frame's edges */
+  h = new_overlay (kFormats[__i__]);
+  in = new_frame (h, 0);
+  add_left_half_mask (in);
+  const Frame out = push_pull (h, in);
+  maybe_write_png (out, (std::string ("overlay-mask-") + kFormats[__i__]).c_str ());
+  check_left_half_mask (out, original, 0.45, true);
+  if (g_str_equal (kFormats[__i__], "BGRA"))
+    for (int y = 0; y < kHeight; ++y)
+      for (int x = 0; x < kWidth; ++x)
+        fail_unless_equals_int (out.alpha (x, y), 255);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_mask_alpha_and_colour)
+{
+  GstHarness *h = new_overlay ("BGRx", "mask-alpha=0 mask-outline=false");
+  const Frame original = original_frame (h);
+  GstBuffer *in = new_frame (h, 0);
+  add_left_half_mask (in);
+  fail_unless (push_pull (h, in).bytes == original.bytes, "mask-alpha=0 changed the frame");
+  gst_harness_teardown (h);
+
+  h = new_overlay ("BGRx", "mask-alpha=0");
+  in = new_frame (h, 0);
+  add_left_half_mask (in);
+  check_left_half_mask (push_pull (h, in), original, 0, true);
+  gst_harness_teardown (h);
+
+  h = new_overlay ("BGRx", "mask-alpha=1 mask-color=0xff0000 mask-outline=false");
+  in = new_frame (h, 0);
+  add_left_half_mask (in);
+  const Frame out = push_pull (h, in);
+  fail_unless (out.at (80, 120) == (dgsct::Rgb {255, 0, 0}));
+  check_unchanged_at (out, original, 240, 120);
+  gst_harness_teardown (h);
+
+  h = new_overlay ("BGRx", "show-mask=false");
+  in = new_frame (h, 0);
+  add_left_half_mask (in);
+  fail_unless (push_pull (h, in).bytes == original.bytes, "show-mask=false drew the mask");
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_mask_sticks_until_a_flush)
+{
+  GstHarness *h = new_overlay (kFormats[__i__]);
+  const Frame original = original_frame (h);
+  GstBuffer *in = new_frame (h, 0);
+  add_left_half_mask (in);
+  const Frame first = push_pull (h, in);
+  for (guint n = 1; n < 3; ++n)
+    fail_unless (push_pull (h, new_frame (h, n)).bytes == first.bytes, "frame %u lost the mask", n);
+
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  fail_unless (push_pull (h, new_frame (h, 3)).bytes == original.bytes, "the mask survived the flush");
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_mask_events_and_results_together)
+{
+  GstHarness *h = new_overlay ("BGRx");
+  const Frame original = original_frame (h);
+  GstBuffer *carrier = gst_buffer_new ();
+  add_left_half_mask (carrier, 2);
+  fail_unless (gst_harness_push_event (h, dgsct_mask_event_new (gst_buffer_get_dgsct_mask_meta (carrier))));
+  gst_buffer_unref (carrier);
+  check_left_half_mask (push_pull (h, new_frame (h, 0)), original, 0.45, true);
+
+  /* a result and a mask on one frame: both drawn, the mask under the label box and timeline */
+  GstBuffer *in = new_frame (h, 1);
+  add_result (in, 3, 1);
+  add_left_half_mask (in, 3);
+  const Frame out = push_pull (h, in);
+  fail_unless (blended (out.at (80, 120), original.at (80, 120), kMaskColour, 0.45));
+  check_unchanged_at (out, original, 240, 120);
+  check_cell (out, 3, 1);
+  fail_unless (out.at (7, 7) != original.at (7, 7), "no label box");
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *dgsctoverlay_suite (void)
 {
   Suite *s = suite_create ("dgsctoverlay");
@@ -394,6 +530,10 @@ static Suite *dgsctoverlay_suite (void)
   tcase_add_test (tc, test_layers_can_be_switched_off);
   tcase_add_test (tc, test_font_size_scales_the_label_box);
   tcase_add_test (tc, test_other_formats_are_refused);
+  tcase_add_loop_test (tc, test_mask_blends_where_it_is_set, 0, formats);
+  tcase_add_test (tc, test_mask_alpha_and_colour);
+  tcase_add_loop_test (tc, test_mask_sticks_until_a_flush, 0, formats);
+  tcase_add_test (tc, test_mask_events_and_results_together);
   return s;
 }
 

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dgsctjson with a harness: a mask meta on a frame and a "dgsct-mask" event each give one mask line,
+ * after the lines of the results on the same frame. */
+#include "dgsct-mask-meta.h"
+#include "dgsct-result-meta.h"
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <json-glib/json-glib.h>
+#include <string>
+#include <vector>
+
+namespace {
+
+GstHarness *new_json ()
+{
+  GstHarness *h = gst_harness_new ("dgsctjson");
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB,width=320,height=240,framerate=30/1");
+  return h;
+}
+
+GstBuffer *new_frame (guint frame_number)
+{
+  GstBuffer *buffer = gst_buffer_new_allocate (nullptr, 320 * 240 * 3, nullptr);
+  GST_BUFFER_PTS (buffer) = gst_util_uint64_scale_int (frame_number, GST_SECOND, 30);
+  GST_BUFFER_DURATION (buffer) = GST_SECOND / 30;
+  return buffer;
+}
+
+/* An 8 x 4 mask on the whole 320 x 240 frame with a 3 x 2 block at (2, 1): 40 x 60 frame pixels each. */
+void add_mask (GstBuffer * buffer, guint64 index)
+{
+  std::vector<guint8> pixels (8 * 4, 0);
+  for (guint y = 1; y < 3; ++y)
+    for (guint x = 2; x < 5; ++x)
+      pixels[y * 8 + x] = 255;
+  const GstVideoRectangle frame {0, 0, 320, 240};
+  fail_unless (gst_buffer_add_dgsct_mask_meta (buffer, index, index * GST_SECOND, (index + 1) * GST_SECOND,
+          pixels.data (), 8, 4, &frame) != nullptr);
+}
+
+/* The JSON objects in one output buffer; unref each with json_object_unref. */
+std::vector<JsonObject *> lines_of (GstBuffer * buffer)
+{
+  GstMapInfo map;
+  fail_unless (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  const std::string text (reinterpret_cast<const char *> (map.data), map.size);
+  gst_buffer_unmap (buffer, &map);
+  fail_unless (!text.empty () && text.back () == '\n', "not JSON Lines: %s", text.c_str ());
+  std::vector<JsonObject *> objects;
+  gchar **lines = g_strsplit (text.c_str (), "\n", -1);
+  for (gchar **line = lines; *line && **line; ++line) {
+    JsonParser *parser = json_parser_new ();
+    fail_unless (json_parser_load_from_data (parser, *line, -1, nullptr), "not JSON: %s", *line);
+    objects.push_back (json_object_ref (json_node_get_object (json_parser_get_root (parser))));
+    g_object_unref (parser);
+  }
+  g_strfreev (lines);
+  return objects;
+}
+
+std::vector<gint64> ints_of (JsonObject * o, const char *member)
+{
+  std::vector<gint64> values;
+  JsonArray *a = json_object_get_array_member (o, member);
+  for (guint i = 0; i < json_array_get_length (a); ++i)
+    values.push_back (json_array_get_int_element (a, i));
+  return values;
+}
+
+void check_mask_line (JsonObject * o, guint64 index)
+{
+  fail_unless_equals_string (json_object_get_string_member (o, "type"), "mask");
+  fail_unless_equals_int64 (json_object_get_int_member (o, "index"), index);
+  for (const char *times : { "running_time", "stream_time" }) {
+    JsonObject *t = json_object_get_object_member (o, times);
+    fail_unless_equals_int64 (json_object_get_int_member (t, "start"), index * GST_SECOND);
+    fail_unless_equals_int64 (json_object_get_int_member (t, "end"), (index + 1) * GST_SECOND);
+  }
+  fail_unless_equals_float (json_object_get_double_member (o, "foreground"), 6.0 / 32);
+  fail_unless (ints_of (o, "bbox") == (std::vector<gint64> {80, 60, 120, 120}));
+  fail_unless (ints_of (o, "region") == (std::vector<gint64> {0, 0, 320, 240}));
+  fail_unless (ints_of (o, "size") == (std::vector<gint64> {8, 4}));
+  fail_unless_equals_string (json_object_get_string_member (o, "rle"), "10 3 5 3 11");
+  fail_if (json_object_has_member (o, "wall_time"));
+}
+
+void unref_all (const std::vector<JsonObject *> & objects)
+{
+  for (JsonObject *o : objects)
+    json_object_unref (o);
+}
+
+}  // namespace
+
+GST_START_TEST (test_mask_meta_gives_a_mask_line)
+{
+  GstHarness *h = new_json ();
+  GstBuffer *in = new_frame (0);
+  add_mask (in, 3);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  GstBuffer *out = gst_harness_pull (h);
+  const std::vector<JsonObject *> lines = lines_of (out);
+  fail_unless_equals_int (lines.size (), 1);
+  check_mask_line (lines[0], 3);
+  unref_all (lines);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_mask_lines_follow_the_results_of_their_frame)
+{
+  GstHarness *h = new_json ();
+  GstBuffer *in = new_frame (0);
+  add_mask (in, 4);
+  const gfloat scores[2] = { 1.0f, -1.0f };
+  const GQuark quarks[3] = { g_quark_from_static_string ("Dog"), g_quark_from_static_string ("Horse"),
+      g_quark_from_static_string ("background") };
+  fail_unless (gst_buffer_add_dgsct_result_meta (in, 4, 4 * GST_SECOND, 5 * GST_SECOND, 0, 2, 0.8f, 0.9f, scores,
+          quarks, 2) != nullptr);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  GstBuffer *out = gst_harness_pull (h);
+  const std::vector<JsonObject *> lines = lines_of (out);
+  fail_unless_equals_int (lines.size (), 3);
+  fail_unless_equals_string (json_object_get_string_member (lines[0], "type"), "event");
+  fail_unless_equals_string (json_object_get_string_member (lines[1], "type"), "segment");
+  check_mask_line (lines[2], 4);
+  unref_all (lines);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_mask_events_give_mask_lines)
+{
+  GstHarness *h = new_json ();
+  GstBuffer *carrier = gst_buffer_new ();
+  add_mask (carrier, 9);
+  fail_unless (gst_harness_push_event (h, dgsct_mask_event_new (gst_buffer_get_dgsct_mask_meta (carrier))));
+  gst_buffer_unref (carrier);
+  GstBuffer *out = gst_harness_pull (h);
+  const std::vector<JsonObject *> lines = lines_of (out);
+  fail_unless_equals_int (lines.size (), 1);
+  check_mask_line (lines[0], 9);
+  unref_all (lines);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+static Suite *dgsctjson_suite (void)
+{
+  Suite *s = suite_create ("dgsctjson");
+  TCase *tc = tcase_create ("harness");
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_mask_meta_gives_a_mask_line);
+  tcase_add_test (tc, test_mask_lines_follow_the_results_of_their_frame);
+  tcase_add_test (tc, test_mask_events_give_mask_lines);
+  return s;
+}
+
+GST_CHECK_MAIN (dgsctjson);
