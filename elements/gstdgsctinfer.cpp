@@ -6,10 +6,19 @@
  *
  * dgsctinfer reads the #DgsctSegmentMeta that dgsctsync attaches to the video, encodes each
  * segment once (its key frame and its audio) on a worker thread, runs the model's temporal head
- * over a window of cached segments and publishes the decisions three ways: a #DgsctResultMeta on
- * the video frames that follow the result, an element message `dgsct-segment` per segment, and
- * element messages `dgsct-event` (`state` = `start` or `stop`) when a labelled event begins or ends
- * (consecutive foreground segments of one label form one event). Video flows through unchanged.
+ * over a window of cached segments and publishes the decisions. Video flows through unchanged.
+ * What is published depends on the model's task (read from the model file):
+ *
+ * - event localisation (AVE): a #DgsctResultMeta on the video frames that follow the result, an
+ *   element message `dgsct-segment` per segment, and element messages `dgsct-event` (`state` =
+ *   `start` or `stop`) when a labelled event begins or ends (consecutive foreground segments of one
+ *   label form one event);
+ * - sounding-object segmentation (AVS): a #DgsctMaskMeta (the mask of the segment's key frame,
+ *   covering the whole frame) on the video frames that follow the result, and an element message
+ *   `dgsct-mask` per segment. The decoder runs only for the frames whose masks are published.
+ *
+ * Two dgsctinfer elements in one chain (say an AVE and an AVS model) each read the segments and add
+ * their own metadata.
  *
  * #GstDgsctInfer:window-mode `clip` analyses non-overlapping windows of the model's length exactly
  * like the paper's evaluation (results every window); `sliding` produces a result for every new
@@ -33,6 +42,10 @@
  * The `dgsct-event` message carries `state`, `label`, `label-name`, and where the change happens:
  * `index` (the first segment of the event, or the first segment after it for `stop`) and `start`
  * (that segment's start, running time). At EOS an open event stops at the end of the last segment.
+ * The `dgsct-mask` message carries `index`, `start`, `end`, `foreground` (gfloat, the fraction of
+ * the mask that is set), the bounding box `bbox-x`, `bbox-y`, `bbox-width`, `bbox-height` (guint,
+ * frame pixels; zero size when nothing is set), the mask size `width` and `height`, and `rle`
+ * (string, dgsct_mask_meta_to_rle()).
  *
  * ## Example launch line
  * |[
@@ -40,9 +53,16 @@
  *     d. ! queue ! videoconvert ! s.video  d. ! queue ! audioconvert ! audioresample ! s.audio \
  *     dgsctsync name=s ! dgsctinfer model=ave.safetensors ! fakesink -m
  * ]|
+ * Events and masks together, drawn by dgsctoverlay:
+ * |[
+ * gst-launch-1.0 filesrc location=clip.mkv ! decodebin name=d \
+ *     d. ! queue ! videoconvert ! s.video  d. ! queue ! audioconvert ! audioresample ! s.audio \
+ *     dgsctsync name=s ! dgsctinfer ! dgsctinfer model=avs-demo ! videoconvert ! dgsctoverlay ! videoconvert ! autovideosink
+ * ]|
  */
 #include "gstdgsctinfer.h"
 
+#include "dgsct-mask-meta.h"
 #include "dgsct-result-meta.h"
 #include "dgsct-segment-meta.h"
 #include "dgsct-tensor-meta.h"
@@ -50,6 +70,7 @@
 #include "dgsct/model.h"
 #include "support.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -130,6 +151,17 @@ torch::Tensor tensor_of (DgsctTensorMeta * meta)
   return t;
 }
 
+bool tensor_dims_are (const DgsctTensorMeta * meta, std::initializer_list<int64_t> dims)
+{
+  if (meta->n_dims != dims.size ())
+    return false;
+  guint i = 0;
+  for (int64_t d : dims)
+    if ((int64_t) meta->dims[i++] != d)
+      return false;
+  return true;
+}
+
 struct Cached {
   guint64 index;
   GstClockTime start, end;
@@ -139,10 +171,14 @@ struct Cached {
 struct Result {
   guint64 index;
   GstClockTime start, end;
+  /* events */
   int label;
   std::string name;
   float confidence, foreground;
   std::vector<float> scores;
+  /* masks: 0/255 pixels, mask_size x mask_size; empty for events */
+  std::vector<guint8> mask;
+  guint mask_size = 0;
 };
 
 }  // namespace
@@ -162,6 +198,7 @@ struct InferState {
   guint debug_delay_ms = 0;        /* $DGSCT_DEBUG_INFER_DELAY_MS: simulates a slow model */
   GstClockTime inference_time = 0; /* the slowest encode + head so far: part of the latency */
   GstClockTime segment_duration = GST_SECOND;
+  GstVideoRectangle frame_region = {0, 0, 0, 0}; /* the whole frame: what a mask covers */
   /* worker only */
   std::deque<Cached> window;
   guint64 clip_fill = 0;
@@ -207,11 +244,61 @@ static void post_event (GstDgsctInfer * self, const char *state, int label, cons
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
 
+/* Attaches a decided mask to @buffer. */
+static DgsctMaskMeta *add_mask_meta (InferState * st, GstBuffer * buffer, const Result & r)
+{
+  GstVideoRectangle region;
+  {
+    std::lock_guard<std::mutex> guard (st->lock);
+    region = st->frame_region;
+  }
+  return gst_buffer_add_dgsct_mask_meta (buffer, r.index, r.start, r.end, r.mask.data (), r.mask_size, r.mask_size, &region);
+}
+
+static void post_mask (GstDgsctInfer * self, InferState * st, const Result & r)
+{
+  GstBuffer *carrier = gst_buffer_new ();
+  DgsctMaskMeta *m = add_mask_meta (st, carrier, r);
+  gchar *rle = dgsct_mask_meta_to_rle (m);
+  GstStructure *s = gst_structure_new ("dgsct-mask", "index", G_TYPE_UINT64, r.index, "start", G_TYPE_UINT64, r.start,
+      "end", G_TYPE_UINT64, r.end, "foreground", G_TYPE_FLOAT, m->foreground, "bbox-x", G_TYPE_UINT, (guint) m->bbox.x,
+      "bbox-y", G_TYPE_UINT, (guint) m->bbox.y, "bbox-width", G_TYPE_UINT, (guint) m->bbox.w, "bbox-height", G_TYPE_UINT,
+      (guint) m->bbox.h, "width", G_TYPE_UINT, m->width, "height", G_TYPE_UINT, m->height, "rle", G_TYPE_STRING, rle,
+      nullptr);
+  g_free (rle);
+  gst_buffer_unref (carrier);
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* Publishes the mask of window position @t (one of w.mask_frames). */
+static void publish_mask (GstDgsctInfer * self, InferState * st, const Cached & seg, const dgsct::WindowResult & w, int t,
+    bool post)
+{
+  Result r;
+  r.index = seg.index;
+  r.start = seg.start;
+  r.end = seg.end;
+  const auto row = std::find (w.mask_frames.begin (), w.mask_frames.end (), t) - w.mask_frames.begin ();
+  auto mask = (w.masks[row] * 255).contiguous ();
+  r.mask_size = (guint) mask.size (0);
+  r.mask.assign (mask.data_ptr<guint8> (), mask.data_ptr<guint8> () + mask.numel ());
+  if (post)
+    post_mask (self, st, r);
+  st->next_index = r.index + 1;
+  st->published_end = r.end;
+  std::lock_guard<std::mutex> guard (st->lock);
+  st->results.push_back (std::move (r));
+}
+
 /* Publishes one decided segment: queue it for the next frame, post its messages, track events. */
 static void publish (GstDgsctInfer * self, InferState * st, const Cached & seg, const dgsct::WindowResult & w, int t,
     bool post)
 {
   const dgsct::Model & model = *st->model;
+  if (model.is_segmentation ()) {
+    publish_mask (self, st, seg, w, t, post);
+    return;
+  }
   Result r;
   r.index = seg.index;
   r.start = seg.start;
@@ -256,18 +343,20 @@ static void run_head (GstDgsctInfer * self, InferState * st)
   std::vector<dgsct::SegmentFeatures> features;
   for (const auto & c : st->window)
     features.push_back (c.features);
-  const auto result = st->model->head (features);
+  /* Sliding: the segment lookahead places before the newest; the first window reports every
+   * position up to it, so no segment goes without a result. */
+  const int newest = mode == DGSCT_WINDOW_CLIP ? (int) T - 1 : (int) T - 1 - lookahead;
+  std::vector<int> positions;
+  for (int t = (mode == DGSCT_WINDOW_SLIDING && st->first_window_done) ? newest : 0; t <= newest; ++t)
+    positions.push_back (t);
+  /* Masks are decoded only where they are published. */
+  const auto result = st->model->head (features, st->model->is_segmentation () ? positions : std::vector<int> ());
+  for (int t : positions)
+    publish (self, st, st->window[t], result, t, post);
   if (mode == DGSCT_WINDOW_CLIP) {
-    for (size_t t = 0; t < T; ++t)
-      publish (self, st, st->window[t], result, t, post);
     st->window.clear ();
     return;
   }
-  /* Sliding: the segment lookahead places before the newest; the first window reports every
-   * position up to it, so no segment goes without a result. */
-  const size_t newest = T - 1 - lookahead;
-  for (size_t t = st->first_window_done ? newest : 0; t <= newest; ++t)
-    publish (self, st, st->window[t], result, t, post);
   st->first_window_done = true;
   st->last_window.assign (st->window.begin (), st->window.end ());
   st->last_result = result;
@@ -284,9 +373,23 @@ static void finish_sliding (GstDgsctInfer * self, InferState * st)
   GST_OBJECT_UNLOCK (self);
   if (!sliding || st->last_window.empty ())
     return;
+  std::vector<int> positions;
   for (size_t t = 0; t < st->last_window.size (); ++t)
     if (st->last_window[t].index >= st->next_index)
-      publish (self, st, st->last_window[t], st->last_result, t, post);
+      positions.push_back ((int) t);
+  if (!positions.empty () && st->model->is_segmentation ()) {
+    std::vector<dgsct::SegmentFeatures> features;
+    for (const auto & c : st->last_window)
+      features.push_back (c.features);
+    try {
+      st->last_result = st->model->head (features, positions);
+    } catch (const std::exception & e) {
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("DG-SCT inference failed at the end of the stream"), ("%s", e.what ()));
+      positions.clear ();
+    }
+  }
+  for (int t : positions)
+    publish (self, st, st->last_window[t], st->last_result, t, post);
   st->last_window.clear ();
 }
 
@@ -367,12 +470,19 @@ static void enqueue_segment (GstDgsctInfer * self, InferState * st, GstBuffer * 
   job.index = seg->index;
   job.start = seg->start;
   job.end = seg->end;
+  const auto & config = st->model->config ();
+  const int64_t size = config.video.size;
+  const int64_t frames = config.htsat.frames (config.audio.segment_samples * config.audio.tiles);
   try {
-    if (auto *frame = dgsct_buffer_find_tensor_meta (buffer, seg->index, DGSCT_TENSOR_FRAME))
+    /* Prepared tensors are used when they fit this model: another model in the chain may have
+     * asked dgsctpatch / dgsctmel for other sizes. */
+    auto *frame = dgsct_buffer_find_tensor_meta (buffer, seg->index, DGSCT_TENSOR_FRAME);
+    if (frame && tensor_dims_are (frame, {3, size, size}))
       job.frame_norm = tensor_of (frame);
     else
       job.frame = dgsct::gst::key_frame_rgb (seg->key_frame, seg->key_frame_caps);
-    if (auto *log_mel = dgsct_buffer_find_tensor_meta (buffer, seg->index, DGSCT_TENSOR_LOG_MEL))
+    auto *log_mel = dgsct_buffer_find_tensor_meta (buffer, seg->index, DGSCT_TENSOR_LOG_MEL);
+    if (log_mel && tensor_dims_are (log_mel, {1, frames, config.htsat.mel_bins}))
       job.log_mel = tensor_of (log_mel);
     else
       job.audio = segment_audio (*st->model, seg);
@@ -418,15 +528,32 @@ static GstFlowReturn gst_dgsct_infer_transform_ip (GstBaseTransform * trans, Gst
     std::lock_guard<std::mutex> guard (st->lock);
     ready.swap (st->results);
   }
-  for (const auto & r : ready)
-    gst_buffer_add_dgsct_result_meta (buffer, r.index, r.start, r.end, r.label, st->model->background_class (),
-        r.confidence, r.foreground, r.scores.data (), st->class_quarks.data (), r.scores.size ());
+  for (const auto & r : ready) {
+    if (!r.mask.empty ())
+      add_mask_meta (st, buffer, r);
+    else
+      gst_buffer_add_dgsct_result_meta (buffer, r.index, r.start, r.end, r.label, st->model->background_class (),
+          r.confidence, r.foreground, r.scores.data (), st->class_quarks.data (), r.scores.size ());
+  }
 
   gpointer iter = nullptr;
   GstMeta *meta;
   while ((meta = gst_buffer_iterate_meta_filtered (buffer, &iter, DGSCT_SEGMENT_META_API_TYPE)))
     enqueue_segment (self, st, buffer, reinterpret_cast<DgsctSegmentMeta *> (meta));
   return GST_FLOW_OK;
+}
+
+static gboolean gst_dgsct_infer_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps)
+{
+  auto *self = GST_DGSCT_INFER (trans);
+  GstVideoInfo info;
+  if (!gst_video_info_from_caps (&info, incaps)) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Unusable caps on the sink pad"), ("%" GST_PTR_FORMAT, incaps));
+    return FALSE;
+  }
+  std::lock_guard<std::mutex> guard (self->state->lock);
+  self->state->frame_region = {0, 0, GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info)};
+  return TRUE;
 }
 
 /* Waits until every queued segment is analysed (EOS). */
@@ -474,10 +601,14 @@ static gboolean gst_dgsct_infer_sink_event (GstBaseTransform * trans, GstEvent *
       }
       for (const auto & r : late) {
         GstBuffer *carrier = gst_buffer_new ();
-        auto *meta = gst_buffer_add_dgsct_result_meta (carrier, r.index, r.start, r.end, r.label,
-            st->model->background_class (), r.confidence, r.foreground, r.scores.data (), st->class_quarks.data (),
-            r.scores.size ());
-        gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans), dgsct_result_event_new (meta));
+        if (!r.mask.empty ()) {
+          gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans), dgsct_mask_event_new (add_mask_meta (st, carrier, r)));
+        } else {
+          auto *meta = gst_buffer_add_dgsct_result_meta (carrier, r.index, r.start, r.end, r.label,
+              st->model->background_class (), r.confidence, r.foreground, r.scores.data (), st->class_quarks.data (),
+              r.scores.size ());
+          gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans), dgsct_result_event_new (meta));
+        }
         gst_buffer_unref (carrier);
       }
       if (st->event_label >= 0 && self->post_messages) {
@@ -703,7 +834,7 @@ static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
           DEFAULT_PRECISION, ready));
   g_object_class_install_property (gobject_class, PROP_WINDOW,
       g_param_spec_uint ("window", "Window", "Segments of temporal context per decision; 0 = the model's. The "
-          "official heads are sized for their window (AVE: 10), so another value is refused", 0, 1000, 0, ready));
+          "official heads are sized for their window (AVE: 10, AVS: 5), so another value is refused", 0, 1000, 0, ready));
   g_object_class_install_property (gobject_class, PROP_WINDOW_MODE,
       g_param_spec_enum ("window-mode", "Window mode", "How windows of segments are formed for the temporal head",
           dgsct_window_mode_get_type (), DEFAULT_WINDOW_MODE, ready));
@@ -725,10 +856,12 @@ static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "DG-SCT inference", "Filter/Analyzer/Audio/Video",
-      "Audio-visual event localisation with DG-SCT on the segments of dgsctsync", "dgsct-gst developers");
+      "Audio-visual event localisation and sounding-object segmentation with DG-SCT on the segments of dgsctsync",
+      "dgsct-gst developers");
 
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_dgsct_infer_transform_ip);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_dgsct_infer_sink_event);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_dgsct_infer_set_caps);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_dgsct_infer_src_query);
   trans_class->start = GST_DEBUG_FUNCPTR (gst_dgsct_infer_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_dgsct_infer_stop);
