@@ -2,6 +2,7 @@
 #include "dgsct/train.h"
 
 #include "ave_net.h"
+#include "avs_net.h"
 #include "dgsct/frontend.h"
 #include "weights.h"
 
@@ -35,7 +36,7 @@ void init_weight(torch::Tensor &t) {
 // The constructors already give unit norms, zero biases and gates, log(10) logit scales and
 // PyTorch's defaults for LSTMs; what is left: transformer matrices, attention projections left
 // uninitialised, the adapters' prompt tokens (uniform [0, 1) as the official code), the front end.
-void init_for_training(AveNetImpl &net) {
+void init_for_training(torch::nn::Module &net, const ModelConfig &config, DualEncoder &encoder) {
   torch::NoGradGuard no_grad;
   for (auto &kv : net.named_parameters()) {
     auto &t = kv.value();
@@ -51,11 +52,19 @@ void init_for_training(AveNetImpl &net) {
     else if (ends_with(name, ".bias") && !contains(name, "_rnn"))
       t.zero_();
   }
-  auto kernels = stft_kernels(net.config.htsat.n_fft);
-  net.encoder.htsat->stft_real.copy_(kernels.first);
-  net.encoder.htsat->stft_imag.copy_(kernels.second);
-  net.encoder.htsat->mel_filters.copy_(slaney_mel_filters(net.config.audio.sample_rate, net.config.htsat.n_fft,
-                                                  net.config.htsat.mel_bins, 50, 14000));
+  // AVS decoder: ReLU convolutions stacked ten deep need He initialisation to pass a signal; TPAVI
+  // starts as the identity plus its LayerNorm, as officially (W_z's BatchNorm scale is 0).
+  for (auto &kv : net.named_parameters()) {
+    const auto &name = kv.key();
+    if ((name.rfind("path", 0) == 0 || name.rfind("output_conv.", 0) == 0) && kv.value().dim() == 4)
+      torch::nn::init::kaiming_normal_(kv.value(), 0.0, torch::kFanIn, torch::kReLU);
+    if (contains(name, "W_z.1."))
+      kv.value().zero_();
+  }
+  auto kernels = stft_kernels(config.htsat.n_fft);
+  encoder.htsat->stft_real.copy_(kernels.first);
+  encoder.htsat->stft_imag.copy_(kernels.second);
+  encoder.htsat->mel_filters.copy_(slaney_mel_filters(config.audio.sample_rate, config.htsat.n_fft, config.htsat.mel_bins, 50, 14000));
 }
 
 torch::Tensor stack_inputs(const std::vector<const TrainingClip *> &batch, torch::Tensor TrainingClip::*field) {
@@ -65,14 +74,28 @@ torch::Tensor stack_inputs(const std::vector<const TrainingClip *> &batch, torch
   return torch::cat(parts, 0);
 }
 
+void check_segments(const std::vector<const TrainingClip *> &batch, int64_t T, bool masks) {
+  for (const auto *clip : batch)
+    if (clip->frames.size(0) != T || clip->log_mel.size(0) != T ||
+        (masks ? !clip->masks.defined() || clip->masks.size(0) != T : static_cast<int64_t>(clip->labels.size()) != T))
+      throw std::invalid_argument("training clips need " + std::to_string(T) + (masks ? " segments with masks" : " segments"));
+}
+
 HeadOutputs forward(AveNetImpl &net, const std::vector<const TrainingClip *> &batch) {
   const int64_t B = static_cast<int64_t>(batch.size()), T = net.config.segments;
-  for (const auto *clip : batch)
-    if (clip->frames.size(0) != T || clip->log_mel.size(0) != T || static_cast<int64_t>(clip->labels.size()) != T)
-      throw std::invalid_argument("training clips need " + std::to_string(T) + " segments");
+  check_segments(batch, T, false);
   net.prepare_attention(); // the derived attention biases follow the weights being trained
   auto encoded = net.encode_prepared(stack_inputs(batch, &TrainingClip::frames), stack_inputs(batch, &TrainingClip::log_mel));
   return net.head(encoded.visual.view({B, T, -1}), encoded.audio.view({B, T, -1}));
+}
+
+// Mask logits [B * T, 1, size, size].
+torch::Tensor forward(AvsNetImpl &net, const std::vector<const TrainingClip *> &batch) {
+  const int64_t B = static_cast<int64_t>(batch.size()), T = net.config.segments;
+  check_segments(batch, T, true);
+  net.prepare_attention();
+  auto encoded = net.encode_prepared(stack_inputs(batch, &TrainingClip::frames), stack_inputs(batch, &TrainingClip::log_mel));
+  return net.head(encoded.maps, encoded.audio.view({B, T, -1}));
 }
 
 } // namespace
@@ -80,7 +103,7 @@ HeadOutputs forward(AveNetImpl &net, const std::vector<const TrainingClip *> &ba
 Trainer::Trainer(Model &model, const TrainOptions &options) : model_(model), options_(options) {
   if (model.device() != torch::Device(torch::kCPU) && model.precision() != Precision::FP32)
     throw std::invalid_argument("training runs in fp32");
-  for (auto &kv : model_.net_->named_parameters()) {
+  for (auto &kv : model_.module().named_parameters()) {
     const bool frozen = front_end(kv.key()) || (options_.adapters_and_heads_only && backbone(kv.key()));
     kv.value().set_requires_grad(!frozen);
     if (!frozen)
@@ -94,21 +117,29 @@ Trainer::Trainer(Model &model, const TrainOptions &options) : model_(model), opt
 }
 
 Trainer::~Trainer() {
-  for (auto &t : model_.net_->parameters())
+  for (auto &t : model_.module().parameters())
     t.set_requires_grad(false);
   torch::NoGradGuard no_grad;
-  model_.net_->prepare();
+  if (model_.avs_)
+    model_.avs_->prepare();
+  else
+    model_.net_->prepare();
 }
 
 std::unique_ptr<Model> Trainer::fresh_model(const ModelConfig &config, std::vector<std::string> labels, uint64_t seed) {
   torch::manual_seed(seed);
   std::unique_ptr<Model> model(new Model(config, std::move(labels), ModelOptions{}));
-  init_for_training(*model->net_);
+  if (model->avs_)
+    init_for_training(*model->avs_, config, model->avs_->encoder);
+  else
+    init_for_training(*model->net_, config, model->net_->encoder);
   model->finish_loading();
   return model;
 }
 
 std::unique_ptr<Model> Trainer::with_classes(const Model &model, const std::vector<std::string> &labels, uint64_t seed) {
+  if (model.is_segmentation())
+    throw std::invalid_argument("an AVS model has no classes to extend");
   const int old_classes = model.config().classes;
   for (int c = 0; c < old_classes; ++c)
     if (c >= static_cast<int>(labels.size()) || labels[c] != model.label_name(c))
@@ -140,7 +171,7 @@ void Trainer::calibrate(const std::vector<TrainingClip> &clips) {
   for (const auto &clip : clips)
     mels.push_back(clip.log_mel.reshape({-1, clip.log_mel.size(-1)}));
   auto all = torch::cat(mels, 0);
-  auto &bn0 = model_.net_->encoder.htsat->bn0;
+  auto &bn0 = (model_.avs_ ? model_.avs_->encoder : model_.net_->encoder).htsat->bn0;
   bn0->running_mean.copy_(all.mean(0));
   bn0->running_var.copy_(all.var(0, /*unbiased=*/false));
 }
@@ -151,6 +182,21 @@ void Trainer::set_learning_rate(double learning_rate) {
 }
 
 StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
+  if (model_.avs_) {
+    auto logits = forward(*model_.avs_, batch).squeeze(1);
+    auto truth = stack_inputs(batch, &TrainingClip::masks);
+    auto loss = torch::binary_cross_entropy_with_logits(logits, truth.to(torch::kFloat32));
+    optimizer_->zero_grad();
+    loss.backward();
+    optimizer_->step();
+    StepStats stats;
+    stats.loss = loss.item<double>();
+    auto decoded = logits.detach() > 0;
+    auto set = truth.to(torch::kBool);
+    stats.intersection = (decoded & set).sum().item<double>();
+    stats.union_ = (decoded | set).sum().item<double>();
+    return stats;
+  }
   auto &net = *model_.net_;
   const int classes = net.config.classes;
   auto out = forward(net, batch);
@@ -188,7 +234,16 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
   return stats;
 }
 
+torch::Tensor Trainer::predict_masks(const std::vector<const TrainingClip *> &batch) {
+  if (!model_.avs_)
+    throw std::invalid_argument("predict_masks needs an AVS model");
+  torch::NoGradGuard no_grad;
+  return decode_masks(forward(*model_.avs_, batch));
+}
+
 std::vector<std::vector<int>> Trainer::predict(const std::vector<const TrainingClip *> &batch) {
+  if (!model_.net_)
+    throw std::invalid_argument("predict needs an AVE model");
   torch::NoGradGuard no_grad;
   auto labels = forward(*model_.net_, batch).labels.contiguous();
   std::vector<std::vector<int>> out;

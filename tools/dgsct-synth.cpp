@@ -7,6 +7,7 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -16,11 +17,14 @@
 
 static const char *kUsage =
     "usage: dgsct-synth --seed S [--clip N] [--classes 6] [--segments 10] [--width 320] [--height 240]\n"
-    "                   [--fps 10] --output FILE.mkv [--truth FILE.tsv]\n"
+    "                   [--fps 10] --output FILE.mkv [--truth FILE.tsv] [--masks FILE.tsv [--mask-size 64]]\n"
     "Renders clip N (default 0) of the synthetic world of seed S, with its first --classes classes, to\n"
     "a Matroska file: RGB video at --fps frames per second and mono F32 audio at 32000 Hz, one segment\n"
     "per second. --truth writes the ground truth per segment as TSV: index, start, end (seconds),\n"
-    "label (the class index, or --classes for background) and label_name.\n";
+    "label (the class index, or --classes for background) and label_name. --masks writes the mask of the\n"
+    "sounding objects at each segment's key frame (its centre), --mask-size square, as TSV: index,\n"
+    "start, end, width, height, foreground and rle (row-major runs alternating unset and set pixels,\n"
+    "starting with unset, as dgsctjson writes predicted masks).\n";
 
 namespace {
 
@@ -207,6 +211,40 @@ void write_truth(const dgsct::synth::Clip &clip, const std::string &path) {
     throw std::runtime_error(path + ": write failed");
 }
 
+// Row-major run lengths alternating unset / set, starting with unset (dgsct_mask_meta_to_rle()).
+std::string run_lengths(const std::vector<uint8_t> &mask) {
+  std::string out;
+  bool set = false;
+  size_t run = 0;
+  for (uint8_t value : mask) {
+    if ((value != 0) != set) {
+      out += (out.empty() ? "" : " ") + std::to_string(run);
+      set = !set;
+      run = 0;
+    }
+    ++run;
+  }
+  return out + (out.empty() ? "" : " ") + std::to_string(run);
+}
+
+void write_masks(const dgsct::synth::Clip &clip, int size, const std::string &path) {
+  std::ofstream out(path);
+  if (!out)
+    throw std::runtime_error(path + ": cannot open for writing");
+  out << "index\tstart\tend\twidth\theight\tforeground\trle\n";
+  std::vector<uint8_t> mask(static_cast<size_t>(size) * size);
+  for (int s = 0; s < clip.segments(); ++s) {
+    clip.render_sounding_mask(s + 0.5, size, size, mask.data());
+    const auto set = std::count_if(mask.begin(), mask.end(), [](uint8_t v) { return v != 0; });
+    char head[160];
+    std::snprintf(head, sizeof head, "%d\t%.3f\t%.3f\t%d\t%d\t%.6f\t", s, static_cast<double>(s), static_cast<double>(s + 1), size,
+                  size, static_cast<double>(set) / mask.size());
+    out << head << run_lengths(mask) << "\n";
+  }
+  if (!out.flush())
+    throw std::runtime_error(path + ": write failed");
+}
+
 // "bell in segments 2-5, 8" for the summary line.
 std::string describe_events(const dgsct::synth::Clip &clip) {
   const auto labels = clip.labels();
@@ -232,7 +270,7 @@ std::string describe_events(const dgsct::synth::Clip &clip) {
 } // namespace
 
 int main(int argc, char **argv) {
-  dgsct::cli::Args args(argc, argv, {"seed", "clip", "classes", "segments", "width", "height", "fps", "output", "truth"},
+  dgsct::cli::Args args(argc, argv, {"seed", "clip", "classes", "segments", "width", "height", "fps", "output", "truth", "masks", "mask-size"},
                         {}, kUsage);
   args.require("seed");
   const uint64_t seed = args.unsigned_integer("seed", "");
@@ -245,12 +283,15 @@ int main(int argc, char **argv) {
   const int height = static_cast<int>(args.integer("height", 240, 1, 8192));
   const int fps = static_cast<int>(args.integer("fps", 10, 1, 240));
   const std::string output = args.require("output");
+  const int mask_size = static_cast<int>(args.integer("mask-size", 64, 1, 8192));
   try {
     gst_init(nullptr, nullptr);
     const auto clip = dgsct::synth::World(seed, options).clip(index);
     write_clip(clip, output, width, height, fps);
     if (args.has("truth"))
       write_truth(clip, args.get("truth"));
+    if (args.has("masks"))
+      write_masks(clip, mask_size, args.get("masks"));
     std::printf("%s: seed %llu clip %llu, %d segments, %dx%d at %d fps, mono %d Hz; %s\n", output.c_str(),
                 static_cast<unsigned long long>(seed), static_cast<unsigned long long>(index), clip.segments(), width,
                 height, fps, kSampleRate, describe_events(clip).c_str());

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Trains an AVE model on the synthetic audio-visual world (synth/world.h), or fine-tunes the
+// Trains an AVE or AVS model on the synthetic audio-visual world (synth/world.h), or fine-tunes the
 // adapters and heads of an existing model file, and writes a self-describing model file.
 #include "cli.h"
 #include "dgsct/frontend.h"
 #include "dgsct/golden.h"
+#include "dgsct/metrics.h"
 #include "dgsct/safetensors.h"
 #include "dgsct/train.h"
 #include "synth/world.h"
@@ -40,14 +41,16 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// One clip's prepared inputs. Training clips take each segment's frame at a jittered time around
-// the segment's centre (the pipeline's key frame is the frame nearest the centre, at any frame rate).
-dgsct::TrainingClip prepare_clip(const dgsct::Model &model, const dgsct::synth::Clip &clip, int width, int height,
-                                 uint64_t jitter_seed) {
+// One clip's prepared inputs, cut into windows of the model's length. Training clips take each
+// segment's frame at a jittered time around the segment's centre (the pipeline's key frame is the
+// frame nearest the centre, at any frame rate); AVS masks are the sounding objects at that time.
+std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const dgsct::synth::Clip &clip, int width,
+                                              int height, uint64_t jitter_seed) {
   const auto &config = model.config();
-  const int T = clip.segments(), samples = config.audio.segment_samples;
+  const int T = clip.segments(), samples = config.audio.segment_samples, mask_size = config.segmentation.mask_size();
   auto frames = torch::empty({T, height, width, 3}, torch::kUInt8);
   auto audio = torch::empty({T, samples}, torch::kFloat32);
+  auto masks = torch::zeros({T, mask_size, mask_size}, torch::kUInt8);
   for (int t = 0; t < T; ++t) {
     double offset = 0.5;
     if (jitter_seed) {
@@ -58,8 +61,18 @@ dgsct::TrainingClip prepare_clip(const dgsct::Model &model, const dgsct::synth::
     }
     clip.render_frame(t + offset, width, height, frames[t].data_ptr<uint8_t>());
     clip.render_audio(t, samples, config.audio.sample_rate, audio[t].data_ptr<float>());
+    if (model.is_segmentation())
+      clip.render_sounding_mask(t + offset, mask_size, mask_size, masks[t].data_ptr<uint8_t>());
   }
-  return {dgsct::normalize_frames(frames, config.video, torch::kCPU), model.log_mel(audio), clip.labels()};
+  auto frames_norm = dgsct::normalize_frames(frames, config.video, torch::kCPU);
+  auto log_mel = model.log_mel(audio);
+  if (!model.is_segmentation())
+    return {{frames_norm, log_mel, clip.labels(), {}}};
+  std::vector<dgsct::TrainingClip> windows;
+  for (int w = 0; w + config.segments <= T; w += config.segments)
+    windows.push_back({frames_norm.narrow(0, w, config.segments), log_mel.narrow(0, w, config.segments), {},
+                       masks.narrow(0, w, config.segments).ne(0).to(torch::kUInt8)});
+  return windows;
 }
 
 std::vector<dgsct::TrainingClip> render(const dgsct::Model &model, const dgsct::synth::World &world, int count,
@@ -67,7 +80,8 @@ std::vector<dgsct::TrainingClip> render(const dgsct::Model &model, const dgsct::
   std::vector<dgsct::TrainingClip> clips;
   const auto start = Clock::now();
   for (int i = 0; i < count; ++i) {
-    clips.push_back(prepare_clip(model, world.clip(i), width, height, jitter ? i + 1 : 0));
+    for (auto &window : prepare_clip(model, world.clip(i), width, height, jitter ? i + 1 : 0))
+      clips.push_back(std::move(window));
     if ((i + 1) % 100 == 0 || i + 1 == count)
       std::printf("  rendered %d/%d %s clips (%.0f s)\n", i + 1, count, what, seconds_since(start));
     std::fflush(stdout);
@@ -117,6 +131,8 @@ std::vector<LabelledClip> read_clip_files(const std::string &list) {
 
 // Non-overlapping windows of the model's length; a shorter rest is left out.
 std::vector<dgsct::TrainingClip> windows_of(const dgsct::Model &model, const std::vector<LabelledClip> &clips) {
+  if (model.is_segmentation())
+    throw std::runtime_error("--clip-files hold segment labels, not masks: AVS models train on the synthetic world");
   const int T = model.config().segments;
   std::vector<dgsct::TrainingClip> out;
   for (const auto &clip : clips) {
@@ -167,6 +183,26 @@ Accuracy evaluate(dgsct::Trainer &trainer, const std::vector<dgsct::TrainingClip
   return acc;
 }
 
+// Mean mask IoU over every frame of `clips`.
+double evaluate_masks(dgsct::Trainer &trainer, const std::vector<dgsct::TrainingClip> &clips) {
+  double sum = 0;
+  int64_t frames = 0;
+  for (size_t i = 0; i < clips.size(); i += 8) {
+    std::vector<const dgsct::TrainingClip *> batch;
+    std::vector<torch::Tensor> truth;
+    for (size_t j = i; j < std::min(clips.size(), i + 8); ++j) {
+      batch.push_back(&clips[j]);
+      truth.push_back(clips[j].masks);
+    }
+    auto predicted = trainer.predict_masks(batch).contiguous();
+    auto expected = torch::cat(truth).contiguous();
+    const size_t pixels = static_cast<size_t>(predicted.size(1) * predicted.size(2));
+    for (int64_t f = 0; f < predicted.size(0); ++f, ++frames)
+      sum += dgsct::mask_iou(predicted[f].data_ptr<uint8_t>(), expected[f].data_ptr<uint8_t>(), pixels);
+  }
+  return frames ? sum / frames : 0.0;
+}
+
 void print_accuracy(const char *what, const Accuracy &acc, const dgsct::Model &model) {
   std::printf("%s segment accuracy: %.3f (%d/%d)\n", what, acc.value(), acc.correct, acc.total);
   for (size_t c = 0; c < acc.class_total.size(); ++c)
@@ -203,7 +239,11 @@ int main(int argc, char **argv) {
       args.die("--classes must be 1.." + std::to_string(names.size()));
     if (train_clips < batch_size)
       args.die("need --clips >= --batch");
-    std::vector<std::string> labels(names.begin(), names.begin() + classes);
+    const bool segmentation = args.has("preset") ? dgsct::ModelConfig::preset(args.get("preset")).is_segmentation()
+                                                 : dgsct::Model::load(args.get("init"))->is_segmentation();
+    // AVS models have one class, the sounding object; the world's classes are its objects.
+    std::vector<std::string> labels = segmentation ? std::vector<std::string>{"sounding object"}
+                                                   : std::vector<std::string>(names.begin(), names.begin() + classes);
     const bool own_clips = args.has("clip-files");
     std::vector<LabelledClip> user_train, user_eval;
     if (own_clips) {
@@ -267,7 +307,7 @@ int main(int argc, char **argv) {
     shuffle();
     size_t cursor = 0;
     const auto start = Clock::now();
-    double running_loss = 0;
+    double running_loss = 0, running_intersection = 0, running_union = 0;
     int running_correct = 0, running_total = 0, done = 0;
     const int warmup = std::max(1, steps / 20);
     for (int step = 0; step < steps; ++step) {
@@ -286,14 +326,18 @@ int main(int argc, char **argv) {
       running_loss += stats.loss;
       running_correct += stats.correct;
       running_total += stats.segments;
+      running_intersection += stats.intersection;
+      running_union += stats.union_;
       done = step + 1;
       const double elapsed = seconds_since(start);
       if (done % 50 == 0 || done == steps) {
-        std::printf("step %5d/%d  loss %.4f  train accuracy %.3f  lr %.2e  %.0f s elapsed, ETA %.0f s\n", done, steps,
-                    running_loss / 50, static_cast<double>(running_correct) / running_total, lr, elapsed,
+        const double train_measure = segmentation ? running_intersection / std::max(1.0, running_union)
+                                                  : static_cast<double>(running_correct) / running_total;
+        std::printf("step %5d/%d  loss %.4f  train %s %.3f  lr %.2e  %.0f s elapsed, ETA %.0f s\n", done, steps,
+                    running_loss / 50, segmentation ? "IoU" : "accuracy", train_measure, lr, elapsed,
                     elapsed / done * (steps - done));
         std::fflush(stdout);
-        running_loss = 0;
+        running_loss = running_intersection = running_union = 0;
         running_correct = running_total = 0;
       }
       if (max_minutes > 0 && elapsed > max_minutes * 60) {
@@ -301,7 +345,9 @@ int main(int argc, char **argv) {
         break;
       }
     }
-    if (!held_out.empty())
+    if (!held_out.empty() && segmentation)
+      std::printf("held-out mean mask IoU: %.3f (%zu windows)\n", evaluate_masks(trainer, held_out), held_out.size());
+    else if (!held_out.empty())
       print_accuracy("held-out", evaluate(trainer, held_out, model->config().classes), *model);
     model->save(output, args.get("dtype", "F16"));
     std::printf("wrote %s (%d steps, %.1f min)\n", output.c_str(), done, seconds_since(start) / 60);

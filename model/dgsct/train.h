@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Training and fine-tuning of AVE models with the official losses: binary cross-entropy on each
-// segment's is-event logit and cross-entropy on the window's event class.
+// Training and fine-tuning with the official losses. AVE: binary cross-entropy on each segment's
+// is-event logit and cross-entropy on the window's event class. AVS: binary cross-entropy on every
+// pixel's mask logit (the main term of the official S4 loss).
 //
 //   auto model = dgsct::Trainer::fresh_model(config, labels, /*seed=*/1);
 //   dgsct::Trainer trainer(*model, {});
@@ -25,7 +26,8 @@ namespace dgsct {
 struct TrainingClip {
   torch::Tensor frames;    // [T, 3, size, size]: normalize_frames() output
   torch::Tensor log_mel;   // [T, 1, frames, mels]: Model::log_mel() output
-  std::vector<int> labels; // per segment: class, or background_class()
+  std::vector<int> labels; // AVE, per segment: class, or background_class()
+  torch::Tensor masks;     // AVS: [T, mask_size, mask_size] uint8, 1 on the sounding object
 };
 
 struct TrainOptions {
@@ -36,7 +38,8 @@ struct TrainOptions {
 
 struct StepStats {
   double loss = 0, event_loss = 0, class_loss = 0;
-  int correct = 0, segments = 0; // decoded segment labels against the truth, before the step
+  int correct = 0, segments = 0; // AVE: decoded segment labels against the truth, before the step
+  double intersection = 0, union_ = 0; // AVS: of decoded and true masks, summed over the batch
 };
 
 class Trainer {
@@ -60,6 +63,8 @@ public:
   StepStats step(const std::vector<const TrainingClip *> &batch);
   // Decoded labels of a batch, without gradients.
   std::vector<std::vector<int>> predict(const std::vector<const TrainingClip *> &batch);
+  // AVS: decoded masks of a batch [B * T, size, size] uint8, without gradients.
+  torch::Tensor predict_masks(const std::vector<const TrainingClip *> &batch);
   // Parameters this trainer changes, with their official names.
   const std::vector<std::pair<std::string, torch::Tensor>> &trainable() const { return trainable_; }
 

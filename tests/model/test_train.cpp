@@ -54,8 +54,9 @@ TEST(Train, LossFallsAndEveryTrainableParameterGetsAGradient) {
     const bool gate = name.size() > 5 && name.compare(name.size() - 5, 5, ".gate") == 0;
     const bool behind_gate = name.find("adapter_blocks") != std::string::npos && !gate;
     ASSERT_TRUE(named.second.grad().defined()) << name;
-    if (!behind_gate)
+    if (!behind_gate) {
       EXPECT_GT(named.second.grad().abs().sum().item<double>(), 0) << name << " got no gradient";
+    }
   }
   dgsct::StepStats last;
   for (int i = 0; i < 25; ++i)
