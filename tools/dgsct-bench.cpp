@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <sstream>
+#include <string>
 #include <thread>
 
 static const char *kUsage =
@@ -19,7 +21,10 @@ static const char *kUsage =
     "achieved GFLOP/s, and the GFLOP/s of matmuls of the model's dominant shape and of a large\n"
     "square one, so the ratio to this machine's limit is printed. Defaults: ave-paper, fp32,bf16,\n"
     "3 iterations (after one warm-up), batch 1, --threads 0 = the library's default per precision\n"
-    "(fp32: 1 LibTorch thread, its GEMMs run on OpenBLAS's threads; bf16: all cores).\n";
+    "(fp32: 1 LibTorch thread, its GEMMs run on OpenBLAS's threads; bf16: all cores).\n"
+    "AVS presets also print the head time when it decodes only the newest frame (sliding windows) and\n"
+    "the peak memory one head call adds to the process (Linux: resident set high-water mark, reset\n"
+    "before the call through /proc/self/clear_refs; CPU only).\n";
 
 namespace {
 
@@ -59,6 +64,38 @@ double matmul_gflops(int64_t m, int64_t k, int64_t n, torch::ScalarType dtype, c
   return 2.0 * m * k * n * reps / seconds / 1e9;
 }
 
+// The process's resident-set high-water mark in MiB (VmHWM), or -1 where /proc cannot tell.
+double peak_rss_mib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0)
+      return std::stod(line.substr(6)) / 1024.0; // kB
+  return -1;
+}
+
+double rss_mib() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stod(line.substr(6)) / 1024.0;
+  return -1;
+}
+
+// Resets VmHWM to the current resident set (Linux >= 4.0); false where not allowed.
+bool reset_peak_rss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  return static_cast<bool>(clear << "5" << std::flush);
+}
+
+// Extra memory one call of `f` needs at its peak, in MiB; -1 when it cannot be measured.
+template <typename F> double peak_extra_mib(F &&f) {
+  const double before = rss_mib();
+  if (before < 0 || !reset_peak_rss())
+    return -1;
+  f();
+  return peak_rss_mib() - before;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -95,6 +132,15 @@ int main(int argc, char **argv) {
         window.push_back(window.front());
       window.resize(config.segments);
       const double head_s = median_seconds(iterations, [&] { model->head(window); });
+      if (config.is_segmentation()) {
+        const std::vector<int> newest{config.segments - 1};
+        const double newest_s = median_seconds(iterations, [&] { model->head(window, newest); });
+        const double all_mib = device.is_cpu() ? peak_extra_mib([&] { model->head(window); }) : -1;
+        const double newest_mib = device.is_cpu() ? peak_extra_mib([&] { model->head(window, newest); }) : -1;
+        std::printf("%-9s AVS head: %.1f ms for %d masks, %.1f ms for the newest only; peak extra memory %.0f MiB and "
+                    "%.0f MiB (-1: not measurable)\n",
+                    name.c_str(), head_s * 1e3, config.segments, newest_s * 1e3, all_mib, newest_mib);
+      }
 
       const auto dtype = name == "bf16" ? torch::kBFloat16 : name == "fp16" ? torch::kFloat16 : torch::kFloat32;
       const int64_t tokens = static_cast<int64_t>(dominant.grid) * dominant.grid * batch;
