@@ -35,9 +35,29 @@ int main(int argc, char **argv) {
       encode_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     }
     // Non-overlapping windows, as the paper evaluates.
-    std::printf("\n%-8s %-13s %-11s %s\n", "segment", "time", "foreground", "label");
+    if (model->is_segmentation())
+      std::printf("\n%-8s %-13s %-11s %s\n", "segment", "time", "mask set", "bounding box in the mask (x, y, w, h)");
+    else
+      std::printf("\n%-8s %-13s %-11s %s\n", "segment", "time", "foreground", "label");
     for (int64_t w = 0; w + T <= frames.size(0); w += T) {
       auto result = model->head(std::vector<dgsct::SegmentFeatures>(segments.begin() + w, segments.begin() + w + T));
+      if (model->is_segmentation()) {
+        for (int t = 0; t < T; ++t) {
+          auto mask = result.masks[t];
+          auto rows = mask.any(1).nonzero(), cols = mask.any(0).nonzero();
+          char span[48], box[64] = "-";
+          std::snprintf(span, sizeof span, "%lld-%lld s", static_cast<long long>(w + t), static_cast<long long>(w + t + 1));
+          if (rows.numel() > 0) {
+            const int64_t y0 = rows.min().item<int64_t>(), y1 = rows.max().item<int64_t>();
+            const int64_t x0 = cols.min().item<int64_t>(), x1 = cols.max().item<int64_t>();
+            std::snprintf(box, sizeof box, "%lld, %lld, %lld, %lld", static_cast<long long>(x0), static_cast<long long>(y0),
+                          static_cast<long long>(x1 - x0 + 1), static_cast<long long>(y1 - y0 + 1));
+          }
+          std::printf("%-8lld %-13s %-11.3f %s\n", static_cast<long long>(w + t), span,
+                      mask.to(torch::kFloat32).mean().item<double>(), box);
+        }
+        continue;
+      }
       for (int t = 0; t < T; ++t) {
         char span[48];
         std::snprintf(span, sizeof span, "%lld-%lld s", static_cast<long long>(w + t), static_cast<long long>(w + t + 1));

@@ -2,8 +2,10 @@
 // Renders a clip of the synthetic audio-visual world (synth/world.h) to a Matroska file, raw RGB
 // video and mono float audio, with its ground truth as TSV: test material that needs no download.
 #include "cli.h"
+#include "dgsct/metrics.h"
 #include "synth/world.h"
 
+#include <cairo.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
 
@@ -18,13 +20,16 @@
 static const char *kUsage =
     "usage: dgsct-synth --seed S [--clip N] [--classes 6] [--segments 10] [--width 320] [--height 240]\n"
     "                   [--fps 10] --output FILE.mkv [--truth FILE.tsv] [--masks FILE.tsv [--mask-size 64]]\n"
+    "                   [--key-frames PATTERN]\n"
     "Renders clip N (default 0) of the synthetic world of seed S, with its first --classes classes, to\n"
     "a Matroska file: RGB video at --fps frames per second and mono F32 audio at 32000 Hz, one segment\n"
     "per second. --truth writes the ground truth per segment as TSV: index, start, end (seconds),\n"
     "label (the class index, or --classes for background) and label_name. --masks writes the mask of the\n"
     "sounding objects at each segment's key frame (its centre), --mask-size square, as TSV: index,\n"
     "start, end, width, height, foreground and rle (row-major runs alternating unset and set pixels,\n"
-    "starting with unset, as dgsctjson writes predicted masks).\n";
+    "starting with unset, as dgsctjson writes predicted masks). --key-frames writes each segment's key\n"
+    "frame (the frame at its centre, which dgsctsync picks) as PNG, the path PATTERN with the segment\n"
+    "index in place of a printf integer conversion (out/key-%02d.png).\n";
 
 namespace {
 
@@ -211,22 +216,6 @@ void write_truth(const dgsct::synth::Clip &clip, const std::string &path) {
     throw std::runtime_error(path + ": write failed");
 }
 
-// Row-major run lengths alternating unset / set, starting with unset (dgsct_mask_meta_to_rle()).
-std::string run_lengths(const std::vector<uint8_t> &mask) {
-  std::string out;
-  bool set = false;
-  size_t run = 0;
-  for (uint8_t value : mask) {
-    if ((value != 0) != set) {
-      out += (out.empty() ? "" : " ") + std::to_string(run);
-      set = !set;
-      run = 0;
-    }
-    ++run;
-  }
-  return out + (out.empty() ? "" : " ") + std::to_string(run);
-}
-
 void write_masks(const dgsct::synth::Clip &clip, int size, const std::string &path) {
   std::ofstream out(path);
   if (!out)
@@ -239,10 +228,55 @@ void write_masks(const dgsct::synth::Clip &clip, int size, const std::string &pa
     char head[160];
     std::snprintf(head, sizeof head, "%d\t%.3f\t%.3f\t%d\t%d\t%.6f\t", s, static_cast<double>(s), static_cast<double>(s + 1), size,
                   size, static_cast<double>(set) / mask.size());
-    out << head << run_lengths(mask) << "\n";
+    out << head << dgsct::mask_to_rle(mask.data(), mask.size()) << "\n";
   }
   if (!out.flush())
     throw std::runtime_error(path + ": write failed");
+}
+
+// A printf pattern with exactly one integer conversion (flags and width allowed): "key-%02d.png".
+bool one_integer_conversion(const std::string &pattern) {
+  int conversions = 0;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '%')
+      continue;
+    if (i + 1 < pattern.size() && pattern[i + 1] == '%') {
+      ++i;
+      continue;
+    }
+    const size_t end = pattern.find_first_not_of("0123456789-+ #", i + 1);
+    if (end == std::string::npos || pattern[end] != 'd')
+      return false;
+    ++conversions;
+    i = end;
+  }
+  return conversions == 1;
+}
+
+void write_key_frames(const dgsct::synth::Clip &clip, int width, int height, const std::string &pattern) {
+  if (!one_integer_conversion(pattern))
+    throw std::runtime_error("--key-frames '" + pattern + "' needs exactly one %d (e.g. key-%02d.png)");
+  std::vector<uint8_t> rgb(static_cast<size_t>(width) * height * 3);
+  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+  const int stride = cairo_image_surface_get_stride(surface);
+  for (int s = 0; s < clip.segments(); ++s) {
+    clip.render_frame(s + 0.5, width, height, rgb.data());
+    cairo_surface_flush(surface);
+    uint8_t *pixels = cairo_image_surface_get_data(surface);
+    for (int y = 0; y < height; ++y)
+      for (int x = 0; x < width; ++x) {
+        const uint8_t *p = &rgb[(static_cast<size_t>(y) * width + x) * 3];
+        reinterpret_cast<uint32_t *>(pixels + y * stride)[x] = (uint32_t{p[0]} << 16) | (uint32_t{p[1]} << 8) | p[2];
+      }
+    cairo_surface_mark_dirty(surface);
+    char path[4096];
+    std::snprintf(path, sizeof path, pattern.c_str(), s);
+    if (cairo_surface_write_to_png(surface, path) != CAIRO_STATUS_SUCCESS) {
+      cairo_surface_destroy(surface);
+      throw std::runtime_error(std::string(path) + ": cannot write the PNG");
+    }
+  }
+  cairo_surface_destroy(surface);
 }
 
 // "bell in segments 2-5, 8" for the summary line.
@@ -270,7 +304,8 @@ std::string describe_events(const dgsct::synth::Clip &clip) {
 } // namespace
 
 int main(int argc, char **argv) {
-  dgsct::cli::Args args(argc, argv, {"seed", "clip", "classes", "segments", "width", "height", "fps", "output", "truth", "masks", "mask-size"},
+  dgsct::cli::Args args(argc, argv, {"seed", "clip", "classes", "segments", "width", "height", "fps", "output", "truth", "masks", "mask-size",
+                         "key-frames"},
                         {}, kUsage);
   args.require("seed");
   const uint64_t seed = args.unsigned_integer("seed", "");
@@ -292,6 +327,8 @@ int main(int argc, char **argv) {
       write_truth(clip, args.get("truth"));
     if (args.has("masks"))
       write_masks(clip, mask_size, args.get("masks"));
+    if (args.has("key-frames"))
+      write_key_frames(clip, width, height, args.get("key-frames"));
     std::printf("%s: seed %llu clip %llu, %d segments, %dx%d at %d fps, mono %d Hz; %s\n", output.c_str(),
                 static_cast<unsigned long long>(seed), static_cast<unsigned long long>(index), clip.segments(), width,
                 height, fps, kSampleRate, describe_events(clip).c_str());
