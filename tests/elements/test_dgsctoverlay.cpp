@@ -192,6 +192,16 @@ Frame original_frame (GstHarness * h)
   return f;
 }
 
+/* A flushing seek's events: flush-start, flush-stop, a new segment. */
+void flush (GstHarness * h)
+{
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+}
+
 }  // namespace
 
 GST_START_TEST (test_frames_before_any_result_pass_unchanged)
@@ -314,17 +324,15 @@ GST_START_TEST (test_flush_and_new_stream_clear_the_state)
   add_result (in, 0, 1);
   fail_unless (label_box_drawn (push_pull (h, in), original));
 
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
-  GstSegment segment;
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  flush (h);
   fail_unless (push_pull (h, new_frame (h, 1)).bytes == original.bytes, "a result survived the flush");
 
   in = new_frame (h, 2);
   add_result (in, 5, 2);
   fail_unless (label_box_drawn (push_pull (h, in), original));
   fail_unless (gst_harness_push_event (h, gst_event_new_stream_start ("another")));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
   fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
   fail_unless (push_pull (h, new_frame (h, 3)).bytes == original.bytes, "a result survived a new stream");
   gst_harness_teardown (h);
@@ -481,11 +489,7 @@ GST_START_TEST (test_mask_sticks_until_a_flush)
   for (guint n = 1; n < 3; ++n)
     fail_unless (push_pull (h, new_frame (h, n)).bytes == first.bytes, "frame %u lost the mask", n);
 
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
-  GstSegment segment;
-  gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  flush (h);
   fail_unless (push_pull (h, new_frame (h, 3)).bytes == original.bytes, "the mask survived the flush");
   gst_harness_teardown (h);
 }
