@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <malloc.h>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -24,7 +25,7 @@ static const char *kUsage =
     "(fp32: 1 LibTorch thread, its GEMMs run on OpenBLAS's threads; bf16: all cores).\n"
     "AVS presets also print the head time when it decodes only the newest frame (sliding windows) and\n"
     "the peak memory one head call adds to the process (Linux: resident set high-water mark, reset\n"
-    "before the call through /proc/self/clear_refs; CPU only).\n";
+    "before the call through /proc/self/clear_refs, freed memory trimmed first; CPU only).\n";
 
 namespace {
 
@@ -87,8 +88,11 @@ bool reset_peak_rss() {
   return static_cast<bool>(clear << "5" << std::flush);
 }
 
-// Extra memory one call of `f` needs at its peak, in MiB; -1 when it cannot be measured.
+// Extra memory one call of `f` needs at its peak, in MiB; -1 when it cannot be measured. Memory
+// that earlier calls freed is returned to the system first, or the allocator would serve the call
+// from it unseen.
 template <typename F> double peak_extra_mib(F &&f) {
+  malloc_trim(0);
   const double before = rss_mib();
   if (before < 0 || !reset_peak_rss())
     return -1;
