@@ -11,6 +11,25 @@
 
 namespace dgsct::cli {
 
+// A printf pattern with exactly one integer conversion (flags and width allowed): "key-%02d.png".
+inline bool one_integer_conversion(const std::string &pattern) {
+  int conversions = 0;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '%')
+      continue;
+    if (i + 1 < pattern.size() && pattern[i + 1] == '%') {
+      ++i;
+      continue;
+    }
+    const size_t end = pattern.find_first_not_of("0123456789-+ #", i + 1);
+    if (end == std::string::npos || pattern[end] != 'd')
+      return false;
+    ++conversions;
+    i = end;
+  }
+  return conversions == 1;
+}
+
 class Args {
 public:
   // `flags` take no value; every other option takes exactly one. Unknown options are an error.

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Report on a dgsctjson run: the events the model detected (from the segment lines), and with a
-// ground truth the true events and the segment accuracy; optionally a PNG timeline of both.
+// ground truth the true events and the segment accuracy; optionally a PNG timeline of both. For
+// sounding-object masks (mask lines) against true masks: the mean mask IoU, and a PNG of a key frame
+// with its predicted and its true mask.
 #include "cli.h"
 #include "../elements/palette.h"
+#include "dgsct/metrics.h"
 
 #include <algorithm>
 #include <cairo.h>
@@ -21,6 +24,7 @@
 
 static const char *kUsage =
     "usage: dgsct-report --results FILE [--truth FILE] [--png FILE] [--min-accuracy X] [--segment-duration S]\n"
+    "                    [--mask-truth FILE [--min-iou X] [--mask-png FILE --frames PATTERN [--mask-segment N]]]\n"
     "--results   dgsctjson's JSON Lines; the events are the runs of consecutive segments with one\n"
     "            non-background label\n"
     "--truth     ground truth TSV: a header 'index<TAB>start<TAB>end<TAB>label<TAB>label_name', then one\n"
@@ -31,7 +35,16 @@ static const char *kUsage =
     "--min-accuracy  exit 1 when the segment accuracy is below X (needs --truth)\n"
     "--segment-duration  seconds per segment (default 1.0): the image's time axis, and the times of\n"
     "            segment lines without running times\n"
-    "Exit status: 0, 1 when below --min-accuracy, 2 on bad arguments or input.\n";
+    "--mask-truth  true masks TSV (dgsct-synth --masks): a header\n"
+    "            'index<TAB>start<TAB>end<TAB>width<TAB>height<TAB>foreground<TAB>rle', one row per segment;\n"
+    "            prints 'mean mask IoU: M (N segments)' of the results' mask lines over the truth's segments\n"
+    "            (AVSBench's rule; a segment without a mask line counts as an empty mask)\n"
+    "--min-iou   exit 1 when the mean mask IoU is below X (needs --mask-truth)\n"
+    "--mask-png  writes segment N's key frame twice, with its predicted and with its true mask\n"
+    "--frames    the key frames' PNGs: a path with one printf integer conversion for the segment index\n"
+    "            (dgsct-synth --key-frames writes them)\n"
+    "--mask-segment  the segment of --mask-png (default: the first with a true object and a predicted mask)\n"
+    "Exit status: 0, 1 when below --min-accuracy or --min-iou, 2 on bad arguments or input.\n";
 
 namespace {
 
@@ -43,6 +56,12 @@ struct Segment {
   bool background = false;
 };
 using Timeline = std::map<uint64_t, Segment>;  // by segment index
+
+struct Mask {
+  int width = 0, height = 0;
+  std::vector<uint8_t> pixels;  // 0/1, row-major
+};
+using Masks = std::map<uint64_t, Mask>;  // by segment index
 
 struct Event {
   int label;
@@ -71,7 +90,24 @@ double running_time(JsonObject *times, const char *name) {
   return holds(node, G_TYPE_INT64) ? json_node_get_int(node) / 1e9 : NAN;
 }
 
-Timeline read_results(const std::string &path, double segment_duration) {
+// A mask line's or row's size and run lengths; the error, if any, names what is wrong.
+Mask parse_mask(long long width, long long height, const std::string &rle, std::string &error) {
+  Mask m;
+  if (width <= 0 || height <= 0 || width > 65536 || height > 65536) {
+    error = "mask size " + std::to_string(width) + " x " + std::to_string(height) + " is not a positive size";
+    return m;
+  }
+  m.width = static_cast<int>(width);
+  m.height = static_cast<int>(height);
+  try {
+    m.pixels = dgsct::mask_from_rle(rle, static_cast<size_t>(width) * height);
+  } catch (const std::invalid_argument &e) {
+    error = std::string("bad \"rle\": ") + e.what();
+  }
+  return m;
+}
+
+Timeline read_results(const std::string &path, double segment_duration, Masks &masks) {
   std::ifstream in(path);
   if (!in)
     throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
@@ -101,7 +137,29 @@ Timeline read_results(const std::string &path, double segment_duration) {
       JsonNode *type = member(object, "type");
       if (!holds(type, G_TYPE_STRING))
         fail_at(path, line, "no \"type\" string");
-      if (std::string(json_node_get_string(type)) != "segment")
+      const std::string kind = json_node_get_string(type);
+      if (kind == "mask") {
+        JsonNode *index = member(object, "index"), *size = member(object, "size"), *rle = member(object, "rle");
+        if (!holds(index, G_TYPE_INT64) || json_node_get_int(index) < 0)
+          fail_at(path, line, "mask without a non-negative integer \"index\"");
+        JsonArray *dims = size && JSON_NODE_HOLDS_ARRAY(size) ? json_node_get_array(size) : nullptr;
+        if (!dims || json_array_get_length(dims) != 2 || !holds(json_array_get_element(dims, 0), G_TYPE_INT64) ||
+            !holds(json_array_get_element(dims, 1), G_TYPE_INT64))
+          fail_at(path, line, "mask without a \"size\" of two integers");
+        if (!holds(rle, G_TYPE_STRING))
+          fail_at(path, line, "mask without an \"rle\" string");
+        std::string error;
+        Mask m = parse_mask(json_array_get_int_element(dims, 0), json_array_get_int_element(dims, 1),
+                            json_node_get_string(rle), error);
+        if (!error.empty())
+          fail_at(path, line, error);
+        const auto i = static_cast<uint64_t>(json_node_get_int(index));
+        if (masks.count(i))
+          fail_at(path, line, "mask of segment " + std::to_string(i) + " appears twice");
+        masks[i] = std::move(m);
+        continue;
+      }
+      if (kind != "segment")
         continue;  // event lines (and any later kinds) are not needed: events are rebuilt from segments
 
       JsonNode *index = member(object, "index"), *label = member(object, "label");
@@ -208,6 +266,60 @@ Timeline read_truth(const std::string &path) {
   if (timeline.empty())
     throw std::runtime_error(path + ": no segments");
   return timeline;
+}
+
+Masks read_mask_truth(const std::string &path) {
+  std::ifstream in(path);
+  if (!in)
+    throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  const std::vector<std::string> header{"index", "start", "end", "width", "height", "foreground", "rle"};
+  Masks masks;
+  std::string text;
+  int line = 1;
+  if (!std::getline(in, text) || split_tabs(text) != header)
+    fail_at(path, line, "expected the header 'index<TAB>start<TAB>end<TAB>width<TAB>height<TAB>foreground<TAB>rle'");
+  while (std::getline(in, text)) {
+    ++line;
+    if (text.find_first_not_of(" \t\r") == std::string::npos)
+      continue;
+    const auto fields = split_tabs(text);
+    if (fields.size() != header.size())
+      fail_at(path, line, "expected 7 tab-separated fields, found " + std::to_string(fields.size()));
+    long long index, width, height;
+    if (!parse_count(fields[0], index))
+      fail_at(path, line, "index '" + fields[0] + "' is not a non-negative integer");
+    if (!parse_count(fields[3], width) || !parse_count(fields[4], height))
+      fail_at(path, line, "width '" + fields[3] + "' and height '" + fields[4] + "' are not sizes");
+    std::string error;
+    Mask m = parse_mask(width, height, fields[6], error);
+    if (!error.empty())
+      fail_at(path, line, error);
+    if (masks.count(static_cast<uint64_t>(index)))
+      fail_at(path, line, "segment " + fields[0] + " appears twice");
+    masks[static_cast<uint64_t>(index)] = std::move(m);
+  }
+  if (masks.empty())
+    throw std::runtime_error(path + ": no segments");
+  return masks;
+}
+
+// Mean IoU over the truth's segments; a segment without a predicted mask counts as an empty one.
+double mean_mask_iou(const Masks &predicted, const Masks &truth, const std::string &truth_path) {
+  double sum = 0;
+  for (const auto &[index, t] : truth) {
+    auto p = predicted.find(index);
+    if (p == predicted.end()) {
+      const std::vector<uint8_t> empty(t.pixels.size(), 0);
+      sum += dgsct::mask_iou(empty.data(), t.pixels.data(), t.pixels.size());
+      continue;
+    }
+    if (p->second.width != t.width || p->second.height != t.height)
+      throw std::runtime_error(truth_path + ": segment " + std::to_string(index) + ": the true mask is " +
+                               std::to_string(t.width) + " x " + std::to_string(t.height) + ", the predicted one " +
+                               std::to_string(p->second.width) + " x " + std::to_string(p->second.height));
+    sum += dgsct::mask_iou(p->second.pixels.data(), t.pixels.data(), t.pixels.size());
+  }
+  return sum / truth.size();
 }
 
 // ---- events and tables ----
@@ -415,10 +527,79 @@ void write_png(const std::string &path, const Timeline &predicted, const Timelin
     throw std::runtime_error(path + ": cannot write the PNG: " + cairo_status_to_string(status));
 }
 
+// ---- the mask PNG ----
+
+// `mask` scaled over the whole of a w x h panel at (x, y), in `colour` at `alpha`.
+void paint_mask(cairo_t *cr, const Mask &mask, double x, double y, double w, double h, dgsct::Rgb colour, double alpha) {
+  cairo_surface_t *overlay = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, mask.width, mask.height);
+  cairo_surface_flush(overlay);
+  const int stride = cairo_image_surface_get_stride(overlay);
+  uint8_t *data = cairo_image_surface_get_data(overlay);
+  const auto a = static_cast<uint32_t>(std::lround(alpha * 255));
+  // Premultiplied ARGB.
+  const uint32_t pixel = (a << 24) | ((colour.r * a / 255) << 16) | ((colour.g * a / 255) << 8) | (colour.b * a / 255);
+  for (int row = 0; row < mask.height; ++row)
+    for (int col = 0; col < mask.width; ++col)
+      reinterpret_cast<uint32_t *>(data + row * stride)[col] = mask.pixels[static_cast<size_t>(row) * mask.width + col] ? pixel : 0;
+  cairo_surface_mark_dirty(overlay);
+  cairo_save(cr);
+  cairo_translate(cr, x, y);
+  cairo_scale(cr, w / mask.width, h / mask.height);
+  cairo_set_source_surface(cr, overlay, 0, 0);
+  cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+  cairo_paint(cr);
+  cairo_restore(cr);
+  cairo_surface_destroy(overlay);
+}
+
+void write_mask_png(const std::string &path, const std::string &frame_path, uint64_t index, const Mask *predicted,
+                    const Mask &truth, double iou) {
+  cairo_surface_t *frame = cairo_image_surface_create_from_png(frame_path.c_str());
+  if (cairo_surface_status(frame) != CAIRO_STATUS_SUCCESS) {
+    const std::string why = cairo_status_to_string(cairo_surface_status(frame));
+    cairo_surface_destroy(frame);
+    throw std::runtime_error(frame_path + ": cannot read the key frame PNG: " + why);
+  }
+  const Drawing d;
+  const double fw = cairo_image_surface_get_width(frame), fh = cairo_image_surface_get_height(frame);
+  const double caption = d.font + 10, gap = d.margin;
+  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(2 * fw + gap),
+                                                        static_cast<int>(fh + caption));
+  cairo_t *cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(cr, d.font);
+  const dgsct::Rgb kPredicted{0x00, 0xC8, 0x53}, kTrue{0xD5, 0x00, 0xF9};
+  char label[96];
+  std::snprintf(label, sizeof label, "segment %llu: predicted (IoU %.2f)", static_cast<unsigned long long>(index), iou);
+  const std::pair<std::string, std::pair<const Mask *, dgsct::Rgb>> panels[] = {
+      {label, {predicted, kPredicted}}, {"true", {&truth, kTrue}}};
+  for (int i = 0; i < 2; ++i) {
+    const double x = i * (fw + gap);
+    cairo_set_source_surface(cr, frame, x, caption);
+    cairo_paint(cr);
+    if (panels[i].second.first)
+      paint_mask(cr, *panels[i].second.first, x, caption, fw, fh, panels[i].second.second, 0.55);
+    cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+    cairo_move_to(cr, x, d.font);
+    cairo_show_text(cr, panels[i].first.c_str());
+  }
+  cairo_destroy(cr);
+  cairo_surface_destroy(frame);
+  const cairo_status_t status = cairo_surface_write_to_png(surface, path.c_str());
+  cairo_surface_destroy(surface);
+  if (status != CAIRO_STATUS_SUCCESS)
+    throw std::runtime_error(path + ": cannot write the PNG: " + cairo_status_to_string(status));
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
-  dgsct::cli::Args args(argc, argv, {"results", "truth", "png", "min-accuracy", "segment-duration"}, {}, kUsage);
+  dgsct::cli::Args args(argc, argv,
+                        {"results", "truth", "png", "min-accuracy", "segment-duration", "mask-truth", "min-iou", "mask-png",
+                         "frames", "mask-segment"},
+                        {}, kUsage);
   const std::string results_path = args.require("results");
   double segment_duration = 1.0, min_accuracy = 0;
   if (!parse_double(args.get("segment-duration", "1.0"), segment_duration) || !(segment_duration > 0))
@@ -429,8 +610,19 @@ int main(int argc, char **argv) {
     if (!parse_double(args.get("min-accuracy"), min_accuracy) || min_accuracy < 0 || min_accuracy > 1)
       args.die("--min-accuracy needs a number from 0 to 1");
   }
+  double min_iou = 0;
+  if (args.has("min-iou") && (!args.has("mask-truth") || !parse_double(args.get("min-iou"), min_iou) || min_iou < 0 || min_iou > 1))
+    args.die("--min-iou needs --mask-truth and a number from 0 to 1");
+  if (args.has("mask-png") && (!args.has("mask-truth") || !args.has("frames")))
+    args.die("--mask-png needs --mask-truth and --frames");
+  if (args.has("frames") && !dgsct::cli::one_integer_conversion(args.get("frames")))
+    args.die("--frames needs a path with exactly one %d (e.g. key-%02d.png)");
+  long long mask_segment = -1;
+  if (args.has("mask-segment") && !parse_count(args.get("mask-segment"), mask_segment))
+    args.die("--mask-segment needs a segment index");
   try {
-    const Timeline predicted = read_results(results_path, segment_duration);
+    Masks predicted_masks;
+    const Timeline predicted = read_results(results_path, segment_duration, predicted_masks);
     Timeline truth;
     if (args.has("truth"))
       truth = read_truth(args.get("truth"));
@@ -456,6 +648,39 @@ int main(int argc, char **argv) {
     if (args.has("png")) {
       write_png(args.get("png"), predicted, args.has("truth") ? &truth : nullptr, segment_duration);
       std::printf("timeline: %s\n", args.get("png").c_str());
+    }
+    if (args.has("mask-truth")) {
+      const std::string truth_path = args.get("mask-truth");
+      const Masks true_masks = read_mask_truth(truth_path);
+      const double iou = mean_mask_iou(predicted_masks, true_masks, truth_path);
+      std::printf("\nmasks: %zu predicted, %zu true\nmean mask IoU: %.3f (%zu segments)\n", predicted_masks.size(),
+                  true_masks.size(), iou, true_masks.size());
+      if (args.has("min-iou") && iou < min_iou) {
+        std::fprintf(stderr, "mean mask IoU %.3f is below --min-iou %g\n", iou, min_iou);
+        status = 1;
+      }
+      if (args.has("mask-png")) {
+        uint64_t chosen = static_cast<uint64_t>(mask_segment);
+        if (mask_segment < 0) {
+          auto it = std::find_if(true_masks.begin(), true_masks.end(), [&](const auto &entry) {
+            const auto &pixels = entry.second.pixels;
+            return predicted_masks.count(entry.first) && std::count(pixels.begin(), pixels.end(), 1) > 0;
+          });
+          chosen = it == true_masks.end() ? true_masks.begin()->first : it->first;
+        }
+        auto t = true_masks.find(chosen);
+        if (t == true_masks.end())
+          throw std::runtime_error(truth_path + ": no true mask for segment " + std::to_string(chosen));
+        auto p = predicted_masks.find(chosen);
+        const Mask *mask = p == predicted_masks.end() ? nullptr : &p->second;
+        char frame[4096];
+        std::snprintf(frame, sizeof frame, args.get("frames").c_str(), static_cast<int>(chosen));
+        Masks one_predicted, one_true{{chosen, t->second}};
+        if (mask)
+          one_predicted[chosen] = *mask;
+        write_mask_png(args.get("mask-png"), frame, chosen, mask, t->second, mean_mask_iou(one_predicted, one_true, truth_path));
+        std::printf("mask: %s (segment %llu)\n", args.get("mask-png").c_str(), static_cast<unsigned long long>(chosen));
+      }
     }
     return status;
   } catch (const std::exception &e) {

@@ -234,27 +234,8 @@ void write_masks(const dgsct::synth::Clip &clip, int size, const std::string &pa
     throw std::runtime_error(path + ": write failed");
 }
 
-// A printf pattern with exactly one integer conversion (flags and width allowed): "key-%02d.png".
-bool one_integer_conversion(const std::string &pattern) {
-  int conversions = 0;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    if (pattern[i] != '%')
-      continue;
-    if (i + 1 < pattern.size() && pattern[i + 1] == '%') {
-      ++i;
-      continue;
-    }
-    const size_t end = pattern.find_first_not_of("0123456789-+ #", i + 1);
-    if (end == std::string::npos || pattern[end] != 'd')
-      return false;
-    ++conversions;
-    i = end;
-  }
-  return conversions == 1;
-}
-
 void write_key_frames(const dgsct::synth::Clip &clip, int width, int height, const std::string &pattern) {
-  if (!one_integer_conversion(pattern))
+  if (!dgsct::cli::one_integer_conversion(pattern))
     throw std::runtime_error("--key-frames '" + pattern + "' needs exactly one %d (e.g. key-%02d.png)");
   std::vector<uint8_t> rgb(static_cast<size_t>(width) * height * 3);
   cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);

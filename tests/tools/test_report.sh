@@ -1,6 +1,7 @@
 #!/bin/sh
 # dgsct-report on a hand-written dgsctjson output and its ground truth (tests/tools/data): the event
-# tables, the accuracy line, --min-accuracy's exit status, the PNG, and errors naming file and line.
+# tables, the accuracy line, --min-accuracy's exit status, the PNG, and errors naming file and line;
+# mask lines against true masks: the mean IoU, --min-iou, the mask PNG, malformed masks.
 set -eu
 report=$1 data=$2
 dir=$(mktemp -d)
@@ -60,4 +61,27 @@ sed '3s/^/[1,2]/' "$results" > "$dir/array.jsonl"
 expect_error "$dir/array.jsonl" 3 --results "$dir/array.jsonl"
 sed '4s/\t0\t/\tbell\t/' "$truth" > "$dir/bad.truth.tsv"
 expect_error "$dir/bad.truth.tsv" 4 --results "$results" --truth "$dir/bad.truth.tsv"
+# Masks (report-masks.*, 4 x 2 pixels): IoU 0.5, 1 (both empty), 0.5, and 0 for segment 3, which
+# has no mask line (an empty prediction against one true pixel).
+masks=$data/report-masks.jsonl mask_truth=$data/report-masks.truth.tsv
+gst-launch-1.0 -q videotestsrc num-buffers=1 ! video/x-raw,width=64,height=48 ! pngenc ! filesink location="$dir/key-00.png"
+"$report" --results "$masks" --mask-truth "$mask_truth" --min-iou 0.5 --mask-png "$dir/mask.png" \
+  --frames "$dir/key-%02d.png" | tee "$dir/masks.txt"
+grep -qx 'mean mask IoU: 0.500 (4 segments)' "$dir/masks.txt"
+grep -qx 'masks: 3 predicted, 4 true' "$dir/masks.txt"
+grep -qx "mask: $dir/mask.png (segment 0)" "$dir/masks.txt"
+# The frame twice side by side with a gap (2 x 64 + 16 wide), under a caption line (48 + 23 high).
+test "$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print(d[:8].hex(), *struct.unpack(">II", d[16:24]))' "$dir/mask.png")" \
+  = "89504e470d0a1a0a 144 71"
+status=0
+"$report" --results "$masks" --mask-truth "$mask_truth" --min-iou 0.51 > /dev/null 2> "$dir/iou.err" || status=$?
+test "$status" -eq 1
+grep -q 'below --min-iou' "$dir/iou.err"
+sed '2s/"rle":"8"/"rle":"2 2 5"/' "$masks" > "$dir/bad-rle.jsonl"
+expect_error "$dir/bad-rle.jsonl" 2 --results "$dir/bad-rle.jsonl" --mask-truth "$mask_truth"
+sed '3s/\t4\t2\t/\t4\t3\t/' "$mask_truth" > "$dir/bad-size.tsv"
+expect_error "$dir/bad-size.tsv" 3 --results "$masks" --mask-truth "$dir/bad-size.tsv"
+status=0
+"$report" --results "$masks" --mask-png "$dir/x.png" > /dev/null 2>&1 || status=$?
+test "$status" -eq 2
 echo "report: ok"
