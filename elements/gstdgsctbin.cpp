@@ -46,7 +46,8 @@ struct Forwarded {
 };
 static const Forwarded kForwarded[] = {
   {INFER | MEL | PATCH, "model"}, {INFER, "device"}, {INFER, "precision"}, {INFER, "window"}, {INFER, "window-mode"},
-  {INFER, "lookahead"}, {INFER, "post-messages"}, {INFER, "queue-size"}, {INFER, "processed"}, {INFER, "dropped"},
+  {INFER, "lookahead"}, {INFER, "post-messages"}, {INFER, "queue-size"}, {INFER, "hold-frames"}, {INFER, "processed"},
+  {INFER, "dropped"},
   {SYNC, "segment-duration"}, {SYNC, "key-frame"}, {SYNC, "emit-partial"},
 };
 

@@ -28,6 +28,11 @@
  * For tests, the environment variable `DGSCT_DEBUG_INFER_DELAY_MS` adds that many milliseconds to
  * every segment's inference, to simulate a model slower than real time.
  *
+ * A result is decided after its segment (and the lookahead or the rest of the clip window) has
+ * passed, so by default it rides on a later frame. In non-live pipelines #GstDgsctInfer:hold-frames
+ * holds the video instead, so that each result rides on the first frame of its own segment: what
+ * an overlay draws is then in step with the picture (pipelines/annotate-file.pipeline).
+ *
  * In non-live pipelines no segment is dropped: when the queue is full the streaming thread waits,
  * so file analysis is deterministic. In live pipelines a segment arriving at a full queue is
  * dropped, counted (#GstDgsctInfer:dropped) and reported with a QoS message; video never waits.
@@ -96,6 +101,7 @@ typedef enum {
 #define DEFAULT_LOOKAHEAD 0
 #define DEFAULT_POST_MESSAGES TRUE
 #define DEFAULT_QUEUE_SIZE 4
+#define DEFAULT_HOLD_FRAMES FALSE
 
 enum {
   PROP_0,
@@ -107,6 +113,7 @@ enum {
   PROP_LOOKAHEAD,
   PROP_POST_MESSAGES,
   PROP_QUEUE_SIZE,
+  PROP_HOLD_FRAMES,
   PROP_PROCESSED,
   PROP_DROPPED,
 };
@@ -199,6 +206,10 @@ struct InferState {
   GstClockTime inference_time = 0; /* the slowest encode + head so far: part of the latency */
   GstClockTime segment_duration = GST_SECOND;
   GstVideoRectangle frame_region = {0, 0, 0, 0}; /* the whole frame: what a mask covers */
+  /* streaming thread only: hold-frames */
+  std::deque<GstBuffer *> held;    /* frames waiting for their segment's results */
+  std::deque<Result> decided;      /* results waiting for their segment's first held frame */
+  GstClockTime decided_end = 0;    /* end of the latest decided segment */
   /* worker only */
   std::deque<Cached> window;
   guint64 clip_fill = 0;
@@ -216,7 +227,7 @@ struct _GstDgsctInfer {
   gchar *model_location, *device, *precision;
   DgsctWindowMode window_mode;
   guint window, lookahead, queue_size;
-  gboolean post_messages;
+  gboolean post_messages, hold_frames;
   InferState *state;
 };
 
@@ -514,6 +525,68 @@ static void enqueue_segment (GstDgsctInfer * self, InferState * st, GstBuffer * 
   st->wake.notify_one ();
 }
 
+static void attach (InferState * st, GstBuffer * buffer, const Result & r)
+{
+  if (!r.mask.empty ())
+    add_mask_meta (st, buffer, r);
+  else
+    gst_buffer_add_dgsct_result_meta (buffer, r.index, r.start, r.end, r.label, st->model->background_class (),
+        r.confidence, r.foreground, r.scores.data (), st->class_quarks.data (), r.scores.size ());
+}
+
+static std::deque<Result> take_results (InferState * st)
+{
+  std::deque<Result> ready;
+  std::lock_guard<std::mutex> guard (st->lock);
+  ready.swap (st->results);
+  return ready;
+}
+
+static GstClockTime running_time_of (GstBaseTransform * trans, GstBuffer * buffer)
+{
+  return gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+}
+
+/* hold-frames: pushes the held frames whose segments are decided (all of them with @all), each with
+ * the results of the segments that start at or before it. */
+static GstFlowReturn release_held (GstBaseTransform * trans, InferState * st, bool all)
+{
+  for (auto & r : take_results (st)) {
+    st->decided_end = MAX (st->decided_end, r.end);
+    st->decided.push_back (std::move (r));
+  }
+  GstFlowReturn flow = GST_FLOW_OK;
+  while (!st->held.empty () && flow == GST_FLOW_OK) {
+    const GstClockTime t = running_time_of (trans, st->held.front ());
+    if (!all && GST_CLOCK_TIME_IS_VALID (t) && t >= st->decided_end)
+      break;
+    GstBuffer *frame = gst_buffer_make_writable (st->held.front ());
+    st->held.pop_front ();
+    while (!st->decided.empty () && (!GST_CLOCK_TIME_IS_VALID (t) || st->decided.front ().start <= t)) {
+      attach (st, frame, st->decided.front ());
+      st->decided.pop_front ();
+    }
+    flow = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (trans), frame);
+  }
+  /* Results whose segment had no frame left go out with the next results, or as events at EOS. */
+  std::lock_guard<std::mutex> guard (st->lock);
+  if (all)
+    while (!st->decided.empty ()) {
+      st->results.push_front (std::move (st->decided.back ()));
+      st->decided.pop_back ();
+    }
+  return flow;
+}
+
+static void drop_held (InferState * st)
+{
+  for (GstBuffer *frame : st->held)
+    gst_buffer_unref (frame);
+  st->held.clear ();
+  st->decided.clear ();
+  st->decided_end = 0;
+}
+
 static GstFlowReturn gst_dgsct_infer_transform_ip (GstBaseTransform * trans, GstBuffer * buffer)
 {
   auto *self = GST_DGSCT_INFER (trans);
@@ -522,28 +595,27 @@ static GstFlowReturn gst_dgsct_infer_transform_ip (GstBaseTransform * trans, Gst
     st->live = pipeline_is_live (self);
     st->live_known = true;
   }
-  /* Results that are ready ride on this frame. */
-  std::deque<Result> ready;
-  {
-    std::lock_guard<std::mutex> guard (st->lock);
-    ready.swap (st->results);
-  }
-  for (const auto & r : ready) {
-    if (!r.mask.empty ())
-      add_mask_meta (st, buffer, r);
-    else
-      gst_buffer_add_dgsct_result_meta (buffer, r.index, r.start, r.end, r.label, st->model->background_class (),
-          r.confidence, r.foreground, r.scores.data (), st->class_quarks.data (), r.scores.size ());
-  }
+  GST_OBJECT_LOCK (self);
+  const bool hold = self->hold_frames && !st->live;
+  GST_OBJECT_UNLOCK (self);
 
   gpointer iter = nullptr;
   GstMeta *meta;
   while ((meta = gst_buffer_iterate_meta_filtered (buffer, &iter, DGSCT_SEGMENT_META_API_TYPE)))
     enqueue_segment (self, st, buffer, reinterpret_cast<DgsctSegmentMeta *> (meta));
+
+  if (hold) {
+    st->held.push_back (gst_buffer_ref (buffer));
+    const GstFlowReturn flow = release_held (trans, st, false);
+    return flow == GST_FLOW_OK ? GST_BASE_TRANSFORM_FLOW_DROPPED : flow;
+  }
+  /* Results that are ready ride on this frame. */
+  for (const auto & r : take_results (st))
+    attach (st, buffer, r);
   return GST_FLOW_OK;
 }
 
-static gboolean gst_dgsct_infer_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps * outcaps)
+static gboolean gst_dgsct_infer_set_caps (GstBaseTransform * trans, GstCaps * incaps, GstCaps *)
 {
   auto *self = GST_DGSCT_INFER (trans);
   GstVideoInfo info;
@@ -593,13 +665,9 @@ static gboolean gst_dgsct_infer_sink_event (GstBaseTransform * trans, GstEvent *
     case GST_EVENT_EOS:{
       drain (st);
       finish_sliding (self, st);
+      release_held (trans, st, true);
       /* Results decided after the last frame travel as events (dgsct_result_event_new). */
-      std::deque<Result> late;
-      {
-        std::lock_guard<std::mutex> guard (st->lock);
-        late.swap (st->results);
-      }
-      for (const auto & r : late) {
+      for (const auto & r : take_results (st)) {
         GstBuffer *carrier = gst_buffer_new ();
         if (!r.mask.empty ()) {
           gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans), dgsct_mask_event_new (add_mask_meta (st, carrier, r)));
@@ -622,6 +690,7 @@ static gboolean gst_dgsct_infer_sink_event (GstBaseTransform * trans, GstEvent *
       /* the worker may still finish the segment in hand; its result is dropped with the rest */
       drain (st);
       reset_stream (st);
+      drop_held (st);
       break;
     default:
       break;
@@ -710,6 +779,7 @@ static gboolean gst_dgsct_infer_stop (GstBaseTransform * trans)
   auto *self = GST_DGSCT_INFER (trans);
   stop_worker (self->state);
   reset_stream (self->state);
+  drop_held (self->state);
   self->state->model.reset ();
   return TRUE;
 }
@@ -746,6 +816,9 @@ static void gst_dgsct_infer_set_property (GObject * object, guint prop_id, const
     case PROP_QUEUE_SIZE:
       self->queue_size = g_value_get_uint (value);
       break;
+    case PROP_HOLD_FRAMES:
+      self->hold_frames = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -780,6 +853,9 @@ static void gst_dgsct_infer_get_property (GObject * object, guint prop_id, GValu
       break;
     case PROP_QUEUE_SIZE:
       g_value_set_uint (value, self->queue_size);
+      break;
+    case PROP_HOLD_FRAMES:
+      g_value_set_boolean (value, self->hold_frames);
       break;
     case PROP_PROCESSED:{
       std::lock_guard<std::mutex> guard (self->state->lock);
@@ -847,6 +923,12 @@ static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
   g_object_class_install_property (gobject_class, PROP_QUEUE_SIZE,
       g_param_spec_uint ("queue-size", "Queue size", "Segments waiting for inference before back-pressure "
           "(non-live) or dropping (live)", 1, 1000, DEFAULT_QUEUE_SIZE, ready));
+  g_object_class_install_property (gobject_class, PROP_HOLD_FRAMES,
+      g_param_spec_boolean ("hold-frames", "Hold frames", "Non-live pipelines: hold each video frame until its "
+          "segment is decided, so that results and masks ride on the frames of their own segment (an overlay "
+          "then draws them in step with the picture); costs the memory of the frames of the lookahead (clip mode: "
+          "the window) and the inference. Ignored in live pipelines, where video never waits",
+          DEFAULT_HOLD_FRAMES, ready));
   g_object_class_install_property (gobject_class, PROP_PROCESSED,
       g_param_spec_uint64 ("processed", "Processed", "Segments analysed", 0, G_MAXUINT64, 0, counter));
   g_object_class_install_property (gobject_class, PROP_DROPPED,
@@ -881,6 +963,7 @@ static void gst_dgsct_infer_init (GstDgsctInfer * self)
   self->lookahead = DEFAULT_LOOKAHEAD;
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->queue_size = DEFAULT_QUEUE_SIZE;
+  self->hold_frames = DEFAULT_HOLD_FRAMES;
   self->state = new InferState ();
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }

@@ -35,9 +35,14 @@ std::string model_file ()
   return g_getenv ("DGSCT_TEST_MODEL");
 }
 
+/* Result metas on the frames that reach the sink: all, and those on a frame of their own segment. */
+struct MetaCount {
+  int total = 0, own_segment = 0, frames = 0;
+};
+
 /* Plays the golden clip (10 frames at 1 fps, 10 s of audio) into `analysis`, whose video and audio
  * pads are s.video and s.audio. */
-void play_golden_clip (const std::string & analysis, Messages & messages, int &result_metas)
+void play_golden_clip (const std::string & analysis, Messages & messages, int &result_metas, MetaCount * count = nullptr)
 {
   auto input = dgsct::SafetensorsFile::open (reference ("input.safetensors"));
   const auto & frames = input->at ("frames");
@@ -53,12 +58,20 @@ void play_golden_clip (const std::string & analysis, Messages & messages, int &r
   GstElement *vsrc = gst_bin_get_by_name (GST_BIN (pipeline), "video");
   GstElement *asrc = gst_bin_get_by_name (GST_BIN (pipeline), "audio");
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "out");
-  result_metas = 0;
-  g_signal_connect (sink, "handoff", G_CALLBACK (+[](GstElement *, GstBuffer * buffer, GstPad *, gpointer count) {
+  MetaCount local;
+  MetaCount *counted = count ? count : &local;
+  g_signal_connect (sink, "handoff", G_CALLBACK (+[](GstElement *, GstBuffer * buffer, GstPad *, gpointer data) {
+            auto *c = static_cast<MetaCount *> (data);
+            ++c->frames;
             gpointer state = nullptr;
-            while (gst_buffer_iterate_meta_filtered (buffer, &state, DGSCT_RESULT_META_API_TYPE))
-              ++*static_cast<int *> (count);
-          }), &result_metas);
+            GstMeta *meta;
+            /* the stream starts at 0: PTS is running time */
+            while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state, DGSCT_RESULT_META_API_TYPE))) {
+              auto *r = reinterpret_cast<DgsctResultMeta *> (meta);
+              ++c->total;
+              c->own_segment += r->start <= GST_BUFFER_PTS (buffer) && GST_BUFFER_PTS (buffer) < r->end;
+            }
+          }), counted);
 
   GstCaps *vcaps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGB", "width", G_TYPE_INT, W,
       "height", G_TYPE_INT, H, "framerate", GST_TYPE_FRACTION, 1, 1, nullptr);
@@ -105,6 +118,7 @@ void play_golden_clip (const std::string & analysis, Messages & messages, int &r
   }
   gst_object_unref (bus);
   gst_element_set_state (pipeline, GST_STATE_NULL);
+  result_metas = counted->total;
   gst_object_unref (vsrc);
   gst_object_unref (asrc);
   gst_object_unref (sink);
@@ -172,6 +186,29 @@ GST_START_TEST (test_golden_clip_gives_the_model_labels)
   }
   /* All ten results come after the last frame (the clip's window closes at EOS): no frame carries them. */
   fail_unless_equals_int (metas, 0);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_hold_frames_puts_results_on_their_own_segment)
+{
+  /* Clip mode decides all ten segments at EOS: without hold-frames no frame carries them (above);
+   * holding the frames, each result rides on the frame of its own segment, and all frames arrive. */
+  Messages messages;
+  int metas;
+  MetaCount count;
+  play_golden_clip ("dgsctsync name=s ! dgsctinfer model=" + model_file () + " window-mode=clip hold-frames=true",
+      messages, metas, &count);
+  fail_unless_equals_int (messages.segments.size (), 10);
+  fail_unless_equals_int (count.frames, 10);
+  fail_unless_equals_int (count.total, 10);
+  fail_unless_equals_int (count.own_segment, 10);
+  /* Sliding with a lookahead: the same. */
+  MetaCount sliding;
+  play_golden_clip ("dgsctsync name=s ! dgsctinfer model=" + model_file () + " lookahead=3 hold-frames=true", messages,
+      metas, &sliding);
+  fail_unless_equals_int (sliding.frames, 10);
+  fail_unless_equals_int (sliding.total, 10);
+  fail_unless_equals_int (sliding.own_segment, 10);
 }
 GST_END_TEST;
 
@@ -379,6 +416,7 @@ static Suite *dgsctinfer_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_golden_clip_gives_the_model_labels);
   tcase_add_test (tc, test_sliding_window_reports_every_segment_once);
+  tcase_add_test (tc, test_hold_frames_puts_results_on_their_own_segment);
   tcase_add_test (tc, test_bin_and_json_lines_agree_with_the_messages);
   tcase_add_test (tc, test_front_end_from_properties_gives_the_model_labels);
   tcase_add_test (tc, test_yuv_video_is_converted_for_the_model);
