@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Lifecycle of the plugin under AddressSanitizer's leak checker and GStreamer's leaks tracer (this
  * test's own target, see meson.build): 50 NULL -> PLAYING -> NULL cycles, whole analyses to EOS in
- * both window modes with JSON out, and failed model loads. Anything the elements, the model or their
+ * both window modes with JSON out (and with held frames and an AVS model after the AVE one), and
+ * failed model loads. Anything the elements, the model or their
  * worker threads forget to release fails the run at exit. */
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
@@ -65,9 +66,12 @@ GST_START_TEST (test_whole_analyses_in_both_window_modes)
   gchar *json = g_build_filename (g_get_tmp_dir (), "dgsct-lifecycle.jsonl", nullptr);
   run_to_eos (ten_second_analysis ("window-mode=clip", json));
   run_to_eos (ten_second_analysis ("window-mode=sliding lookahead=2", json));
+  /* Held frames, and a second dgsctinfer with the AVS demo model in the chain. */
+  run_to_eos (ten_second_analysis ("hold-frames=true ! dgsctinfer model=avs-demo lookahead=2 hold-frames=true", json));
   gchar *contents = nullptr;
   fail_unless (g_file_get_contents (json, &contents, nullptr, nullptr));
   fail_unless (g_strstr_len (contents, -1, "\"segment\"") != nullptr, "no segment lines in %s", json);
+  fail_unless (g_strstr_len (contents, -1, "\"mask\"") != nullptr, "no mask lines in %s", json);
   g_free (contents);
   g_unlink (json);
   g_free (json);
