@@ -2,8 +2,8 @@
 /* Lifecycle of the plugin under AddressSanitizer's leak checker and GStreamer's leaks tracer (this
  * test's own target, see meson.build): 50 NULL -> PLAYING -> NULL cycles, whole analyses to EOS in
  * both window modes with JSON out (and with held frames and an AVS model after the AVE one), and
- * failed model loads. Anything the elements, the model or their
- * worker threads forget to release fails the run at exit. */
+ * failed model loads. Anything the elements, the model or their worker threads forget to release
+ * fails the run at exit. */
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <string>
