@@ -229,23 +229,32 @@ bool parse_count(const std::string &text, long long &value) {
   return !text.empty() && errno == 0 && *end == '\0' && value >= 0;
 }
 
-Timeline read_truth(const std::string &path) {
+// Calls `row(fields, line)` for each non-blank row of a TSV file whose first line is `header`.
+template <typename Row> void read_tsv(const std::string &path, const std::vector<std::string> &header, Row &&row) {
   std::ifstream in(path);
   if (!in)
     throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
-  const std::vector<std::string> header{"index", "start", "end", "label", "label_name"};
-  Timeline timeline;
-  std::string text;
+  std::string text, joined;
+  for (const auto &name : header)
+    joined += (joined.empty() ? "" : "<TAB>") + name;
   int line = 1;
   if (!std::getline(in, text) || split_tabs(text) != header)
-    fail_at(path, line, "expected the header 'index<TAB>start<TAB>end<TAB>label<TAB>label_name'");
+    fail_at(path, line, "expected the header '" + joined + "'");
   while (std::getline(in, text)) {
     ++line;
     if (text.find_first_not_of(" \t\r") == std::string::npos)
       continue;
     const auto fields = split_tabs(text);
     if (fields.size() != header.size())
-      fail_at(path, line, "expected 5 tab-separated fields, found " + std::to_string(fields.size()));
+      fail_at(path, line, "expected " + std::to_string(header.size()) + " tab-separated fields, found " +
+                              std::to_string(fields.size()));
+    row(fields, line);
+  }
+}
+
+Timeline read_truth(const std::string &path) {
+  Timeline timeline;
+  read_tsv(path, {"index", "start", "end", "label", "label_name"}, [&](const std::vector<std::string> &fields, int line) {
     long long index, label;
     Segment s;
     if (!parse_count(fields[0], index))
@@ -262,42 +271,29 @@ Timeline read_truth(const std::string &path) {
     s.name = fields[4];
     s.background = s.name == "background";
     timeline[static_cast<uint64_t>(index)] = s;
-  }
+  });
   if (timeline.empty())
     throw std::runtime_error(path + ": no segments");
   return timeline;
 }
 
 Masks read_mask_truth(const std::string &path) {
-  std::ifstream in(path);
-  if (!in)
-    throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
-  const std::vector<std::string> header{"index", "start", "end", "width", "height", "foreground", "rle"};
   Masks masks;
-  std::string text;
-  int line = 1;
-  if (!std::getline(in, text) || split_tabs(text) != header)
-    fail_at(path, line, "expected the header 'index<TAB>start<TAB>end<TAB>width<TAB>height<TAB>foreground<TAB>rle'");
-  while (std::getline(in, text)) {
-    ++line;
-    if (text.find_first_not_of(" \t\r") == std::string::npos)
-      continue;
-    const auto fields = split_tabs(text);
-    if (fields.size() != header.size())
-      fail_at(path, line, "expected 7 tab-separated fields, found " + std::to_string(fields.size()));
-    long long index, width, height;
-    if (!parse_count(fields[0], index))
-      fail_at(path, line, "index '" + fields[0] + "' is not a non-negative integer");
-    if (!parse_count(fields[3], width) || !parse_count(fields[4], height))
-      fail_at(path, line, "width '" + fields[3] + "' and height '" + fields[4] + "' are not sizes");
-    std::string error;
-    Mask m = parse_mask(width, height, fields[6], error);
-    if (!error.empty())
-      fail_at(path, line, error);
-    if (masks.count(static_cast<uint64_t>(index)))
-      fail_at(path, line, "segment " + fields[0] + " appears twice");
-    masks[static_cast<uint64_t>(index)] = std::move(m);
-  }
+  read_tsv(path, {"index", "start", "end", "width", "height", "foreground", "rle"},
+           [&](const std::vector<std::string> &fields, int line) {
+             long long index, width, height;
+             if (!parse_count(fields[0], index))
+               fail_at(path, line, "index '" + fields[0] + "' is not a non-negative integer");
+             if (!parse_count(fields[3], width) || !parse_count(fields[4], height))
+               fail_at(path, line, "width '" + fields[3] + "' and height '" + fields[4] + "' are not sizes");
+             std::string error;
+             Mask m = parse_mask(width, height, fields[6], error);
+             if (!error.empty())
+               fail_at(path, line, error);
+             if (masks.count(static_cast<uint64_t>(index)))
+               fail_at(path, line, "segment " + fields[0] + " appears twice");
+             masks[static_cast<uint64_t>(index)] = std::move(m);
+           });
   if (masks.empty())
     throw std::runtime_error(path + ": no segments");
   return masks;
