@@ -26,7 +26,8 @@ static const char *kUsage =
     "usage: dgsct-report --results FILE [--truth FILE] [--png FILE] [--min-accuracy X] [--segment-duration S]\n"
     "                    [--mask-truth FILE [--min-iou X] [--mask-png FILE --frames PATTERN [--mask-segment N]]]\n"
     "--results   dgsctjson's JSON Lines; the events are the runs of consecutive segments with one\n"
-    "            non-background label\n"
+    "            non-background label (listed when there are segment lines or --truth); mask lines are\n"
+    "            the predicted masks\n"
     "--truth     ground truth TSV: a header 'index<TAB>start<TAB>end<TAB>label<TAB>label_name', then one\n"
     "            row per segment (times in seconds; label_name 'background' for the background class);\n"
     "            adds the true events and 'segment accuracy: A (correct/total)' over the truth's segments\n"
@@ -40,10 +41,12 @@ static const char *kUsage =
     "            prints 'mean mask IoU: M (N segments)' of the results' mask lines over the truth's segments\n"
     "            (AVSBench's rule; a segment without a mask line counts as an empty mask)\n"
     "--min-iou   exit 1 when the mean mask IoU is below X (needs --mask-truth)\n"
-    "--mask-png  writes segment N's key frame twice, with its predicted and with its true mask\n"
+    "--mask-png  writes segment N's key frame twice, with its predicted (green) and its true (magenta)\n"
+    "            mask scaled over the whole frame, captioned with the segment, its time and its IoU\n"
     "--frames    the key frames' PNGs: a path with one printf integer conversion for the segment index\n"
     "            (dgsct-synth --key-frames writes them)\n"
-    "--mask-segment  the segment of --mask-png (default: the first with a true object and a predicted mask)\n"
+    "--mask-segment  the segment of --mask-png (default: the first with a true object and a predicted\n"
+    "            mask, else the truth's first)\n"
     "Exit status: 0, 1 when below --min-accuracy or --min-iou, 2 on bad arguments or input.\n";
 
 namespace {
@@ -60,6 +63,7 @@ using Timeline = std::map<uint64_t, Segment>;  // by segment index
 struct Mask {
   int width = 0, height = 0;
   std::vector<uint8_t> pixels;  // 0/1, row-major
+  double start = NAN, end = NAN;  // seconds; true masks only
 };
 using Masks = std::map<uint64_t, Mask>;  // by segment index
 
@@ -284,12 +288,17 @@ Masks read_mask_truth(const std::string &path) {
              long long index, width, height;
              if (!parse_count(fields[0], index))
                fail_at(path, line, "index '" + fields[0] + "' is not a non-negative integer");
+             double start, end;
+             if (!parse_double(fields[1], start) || !parse_double(fields[2], end) || end < start)
+               fail_at(path, line, "start '" + fields[1] + "' and end '" + fields[2] + "' are not times in seconds");
              if (!parse_count(fields[3], width) || !parse_count(fields[4], height))
                fail_at(path, line, "width '" + fields[3] + "' and height '" + fields[4] + "' are not sizes");
              std::string error;
              Mask m = parse_mask(width, height, fields[6], error);
              if (!error.empty())
                fail_at(path, line, error);
+             m.start = start;
+             m.end = end;
              if (masks.count(static_cast<uint64_t>(index)))
                fail_at(path, line, "segment " + fields[0] + " appears twice");
              masks[static_cast<uint64_t>(index)] = std::move(m);
@@ -299,22 +308,25 @@ Masks read_mask_truth(const std::string &path) {
   return masks;
 }
 
-// Mean IoU over the truth's segments; a segment without a predicted mask counts as an empty one.
+// The IoU of one segment's mask; a segment without a predicted mask counts as an empty one.
+double segment_iou(const Masks &predicted, uint64_t index, const Mask &truth, const std::string &truth_path) {
+  auto p = predicted.find(index);
+  if (p == predicted.end()) {
+    const std::vector<uint8_t> empty(truth.pixels.size(), 0);
+    return dgsct::mask_iou(empty.data(), truth.pixels.data(), truth.pixels.size());
+  }
+  if (p->second.width != truth.width || p->second.height != truth.height)
+    throw std::runtime_error(truth_path + ": segment " + std::to_string(index) + ": the true mask is " +
+                             std::to_string(truth.width) + " x " + std::to_string(truth.height) + ", the predicted one " +
+                             std::to_string(p->second.width) + " x " + std::to_string(p->second.height));
+  return dgsct::mask_iou(p->second.pixels.data(), truth.pixels.data(), truth.pixels.size());
+}
+
+// Mean IoU over the truth's segments (AVSBench's rule).
 double mean_mask_iou(const Masks &predicted, const Masks &truth, const std::string &truth_path) {
   double sum = 0;
-  for (const auto &[index, t] : truth) {
-    auto p = predicted.find(index);
-    if (p == predicted.end()) {
-      const std::vector<uint8_t> empty(t.pixels.size(), 0);
-      sum += dgsct::mask_iou(empty.data(), t.pixels.data(), t.pixels.size());
-      continue;
-    }
-    if (p->second.width != t.width || p->second.height != t.height)
-      throw std::runtime_error(truth_path + ": segment " + std::to_string(index) + ": the true mask is " +
-                               std::to_string(t.width) + " x " + std::to_string(t.height) + ", the predicted one " +
-                               std::to_string(p->second.width) + " x " + std::to_string(p->second.height));
-    sum += dgsct::mask_iou(p->second.pixels.data(), t.pixels.data(), t.pixels.size());
-  }
+  for (const auto &[index, t] : truth)
+    sum += segment_iou(predicted, index, t, truth_path);
   return sum / truth.size();
 }
 
@@ -548,6 +560,8 @@ void paint_mask(cairo_t *cr, const Mask &mask, double x, double y, double w, dou
   cairo_surface_destroy(overlay);
 }
 
+// The key frame twice, with the predicted mask (left) and the true one (right) over it, under a title
+// line naming the segment and a caption line per panel.
 void write_mask_png(const std::string &path, const std::string &frame_path, uint64_t index, const Mask *predicted,
                     const Mask &truth, double iou) {
   cairo_surface_t *frame = cairo_image_surface_create_from_png(frame_path.c_str());
@@ -558,28 +572,50 @@ void write_mask_png(const std::string &path, const std::string &frame_path, uint
   }
   const Drawing d;
   const double fw = cairo_image_surface_get_width(frame), fh = cairo_image_surface_get_height(frame);
-  const double caption = d.font + 10, gap = d.margin;
-  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(2 * fw + gap),
-                                                        static_cast<int>(fh + caption));
+  const double line = d.font + 10, gap = d.margin;
+  char title[96], left_caption[64];
+  std::snprintf(title, sizeof title, "segment %llu: %.3f - %.3f s", static_cast<unsigned long long>(index),
+                truth.start, truth.end);
+  std::snprintf(left_caption, sizeof left_caption, predicted ? "predicted (IoU %.2f)" : "predicted: none (IoU %.2f)",
+                iou);
+  const dgsct::Rgb kPredicted{0x00, 0xC8, 0x53}, kTrue{0xD5, 0x00, 0xF9};
+  const struct {
+    std::string caption;
+    const Mask *mask;
+    dgsct::Rgb colour;
+  } panels[] = {{left_caption, predicted, kPredicted}, {"true", &truth, kTrue}};
+
+  // Panels as wide as the frame, or as their caption on a small frame (measured on a scratch surface).
+  cairo_surface_t *scratch = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+  cairo_t *measure = cairo_create(scratch);
+  cairo_select_font_face(measure, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(measure, d.font);
+  double column = fw;
+  for (const auto &panel : panels)
+    column = std::max(column, std::ceil(text_width(measure, panel.caption)));
+  const double width = std::max(2 * column + gap, std::ceil(text_width(measure, title)));
+  cairo_destroy(measure);
+  cairo_surface_destroy(scratch);
+
+  cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, static_cast<int>(width),
+                                                        static_cast<int>(fh + 2 * line));
   cairo_t *cr = cairo_create(surface);
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
   cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size(cr, d.font);
-  const dgsct::Rgb kPredicted{0x00, 0xC8, 0x53}, kTrue{0xD5, 0x00, 0xF9};
-  char label[96];
-  std::snprintf(label, sizeof label, "segment %llu: predicted (IoU %.2f)", static_cast<unsigned long long>(index), iou);
-  const std::pair<std::string, std::pair<const Mask *, dgsct::Rgb>> panels[] = {
-      {label, {predicted, kPredicted}}, {"true", {&truth, kTrue}}};
+  cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
+  cairo_move_to(cr, 0, d.font);
+  cairo_show_text(cr, title);
   for (int i = 0; i < 2; ++i) {
-    const double x = i * (fw + gap);
-    cairo_set_source_surface(cr, frame, x, caption);
+    const double x = i * (column + gap), y = 2 * line;
+    cairo_set_source_surface(cr, frame, x, y);
     cairo_paint(cr);
-    if (panels[i].second.first)
-      paint_mask(cr, *panels[i].second.first, x, caption, fw, fh, panels[i].second.second, 0.55);
+    if (panels[i].mask)
+      paint_mask(cr, *panels[i].mask, x, y, fw, fh, panels[i].colour, 0.55);
     cairo_set_source_rgb(cr, 0.15, 0.15, 0.15);
-    cairo_move_to(cr, x, d.font);
-    cairo_show_text(cr, panels[i].first.c_str());
+    cairo_move_to(cr, x, line + d.font);
+    cairo_show_text(cr, panels[i].caption.c_str());
   }
   cairo_destroy(cr);
   cairo_surface_destroy(frame);
@@ -623,8 +659,12 @@ int main(int argc, char **argv) {
     if (args.has("truth"))
       truth = read_truth(args.get("truth"));
 
-    std::printf("results: %s\nsegments: %zu\n", results_path.c_str(), predicted.size());
-    print_events("detected events", events_of(predicted));
+    // A masks-only run (no segment lines, no --truth) has no events to list.
+    std::printf("results: %s\n", results_path.c_str());
+    if (!predicted.empty() || args.has("truth")) {
+      std::printf("segments: %zu\n", predicted.size());
+      print_events("detected events", events_of(predicted));
+    }
     int status = 0;
     if (args.has("truth")) {
       std::printf("\ntruth: %s\nsegments: %zu\n", args.get("truth").c_str(), truth.size());
@@ -668,13 +708,10 @@ int main(int argc, char **argv) {
         if (t == true_masks.end())
           throw std::runtime_error(truth_path + ": no true mask for segment " + std::to_string(chosen));
         auto p = predicted_masks.find(chosen);
-        const Mask *mask = p == predicted_masks.end() ? nullptr : &p->second;
         char frame[4096];
         std::snprintf(frame, sizeof frame, args.get("frames").c_str(), static_cast<int>(chosen));
-        Masks one_predicted, one_true{{chosen, t->second}};
-        if (mask)
-          one_predicted[chosen] = *mask;
-        write_mask_png(args.get("mask-png"), frame, chosen, mask, t->second, mean_mask_iou(one_predicted, one_true, truth_path));
+        write_mask_png(args.get("mask-png"), frame, chosen, p == predicted_masks.end() ? nullptr : &p->second, t->second,
+                       segment_iou(predicted_masks, chosen, t->second, truth_path));
         std::printf("mask: %s (segment %llu)\n", args.get("mask-png").c_str(), static_cast<unsigned long long>(chosen));
       }
     }

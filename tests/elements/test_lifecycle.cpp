@@ -82,7 +82,7 @@ GST_START_TEST (test_failed_model_loads)
 {
   gchar *corrupt = g_build_filename (g_get_tmp_dir (), "dgsct-lifecycle-corrupt.safetensors", nullptr);
   fail_unless (g_file_set_contents (corrupt, "\x10\0\0\0\0\0\0\0{not json}      ", 24, nullptr));
-  for (const std::string model : { std::string ("/nonexistent/ave.safetensors"), std::string (corrupt) }) {
+  for (const std::string &model : { std::string ("/nonexistent/ave.safetensors"), std::string (corrupt) }) {
     GstElement *pipeline = gst_parse_launch (("videotestsrc ! dgsctinfer model=" + model + " ! fakesink").c_str (), nullptr);
     fail_unless (pipeline != nullptr);
     fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);

@@ -62,26 +62,72 @@ expect_error "$dir/array.jsonl" 3 --results "$dir/array.jsonl"
 sed '4s/\t0\t/\tbell\t/' "$truth" > "$dir/bad.truth.tsv"
 expect_error "$dir/bad.truth.tsv" 4 --results "$results" --truth "$dir/bad.truth.tsv"
 # Masks (report-masks.*, 4 x 2 pixels): IoU 0.5, 1 (both empty), 0.5, and 0 for segment 3, which
-# has no mask line (an empty prediction against one true pixel).
+# has no mask line (an empty prediction against one true pixel). No segment lines and no --truth: no
+# events listed.
 masks=$data/report-masks.jsonl mask_truth=$data/report-masks.truth.tsv
-gst-launch-1.0 -q videotestsrc num-buffers=1 ! video/x-raw,width=64,height=48 ! pngenc ! filesink location="$dir/key-00.png"
+gst-launch-1.0 -q videotestsrc num-buffers=1 ! video/x-raw,width=320,height=240 ! pngenc ! filesink location="$dir/key-00.png"
 "$report" --results "$masks" --mask-truth "$mask_truth" --min-iou 0.5 --mask-png "$dir/mask.png" \
   --frames "$dir/key-%02d.png" | tee "$dir/masks.txt"
 grep -qx 'mean mask IoU: 0.500 (4 segments)' "$dir/masks.txt"
 grep -qx 'masks: 3 predicted, 4 true' "$dir/masks.txt"
 grep -qx "mask: $dir/mask.png (segment 0)" "$dir/masks.txt"
-# The frame twice side by side with a gap (2 x 64 + 16 wide), under a caption line (48 + 23 high).
-test "$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print(d[:8].hex(), *struct.unpack(">II", d[16:24]))' "$dir/mask.png")" \
-  = "89504e470d0a1a0a 144 71"
+if grep -q 'events\|^segments:' "$dir/masks.txt"; then echo "events listed without segment lines" >&2; exit 1; fi
+# The frame twice side by side with a gap (2 x 320 + 16 wide), under a title and a caption line
+# (240 + 2 x 23 high).
+png_header() {
+  python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print(d[:8].hex(), *struct.unpack(">II", d[16:24]))' "$1"
+}
+test "$(png_header "$dir/mask.png")" = "89504e470d0a1a0a 656 286"
+# A chosen segment without a predicted mask; its key frame missing is an error naming the file.
 status=0
-"$report" --results "$masks" --mask-truth "$mask_truth" --min-iou 0.51 > /dev/null 2> "$dir/iou.err" || status=$?
+"$report" --results "$masks" --mask-truth "$mask_truth" --mask-png "$dir/mask3.png" --frames "$dir/key-%02d.png" \
+  --mask-segment 3 > /dev/null 2> "$dir/frame.err" || status=$?
+test "$status" -eq 2
+grep -qF "$dir/key-03.png: " "$dir/frame.err"
+cp "$dir/key-00.png" "$dir/key-03.png"
+"$report" --results "$masks" --mask-truth "$mask_truth" --mask-png "$dir/mask3.png" --frames "$dir/key-%02d.png" \
+  --mask-segment 3 | grep -qx "mask: $dir/mask3.png (segment 3)"
+test "$(png_header "$dir/mask3.png")" = "89504e470d0a1a0a 656 286"
+printf 'not a PNG\n' > "$dir/key-03.png"
+status=0
+"$report" --results "$masks" --mask-truth "$mask_truth" --mask-png "$dir/mask3.png" --frames "$dir/key-%02d.png" \
+  --mask-segment 3 > /dev/null 2> "$dir/frame.err" || status=$?
+test "$status" -eq 2
+grep -qF "$dir/key-03.png: " "$dir/frame.err"
+# --min-iou: at the mean passes (the first run), above it exits 1 after printing.
+status=0
+"$report" --results "$masks" --mask-truth "$mask_truth" --min-iou 0.51 > "$dir/iou.txt" 2> "$dir/iou.err" || status=$?
 test "$status" -eq 1
+grep -qx 'mean mask IoU: 0.500 (4 segments)' "$dir/iou.txt"
 grep -q 'below --min-iou' "$dir/iou.err"
+# Segment and mask lines in one file: both parts.
+cat "$results" "$masks" > "$dir/both.jsonl"
+"$report" --results "$dir/both.jsonl" --truth "$truth" --mask-truth "$mask_truth" > "$dir/both.txt"
+grep -qx 'segment accuracy: 0.950 (19/20)' "$dir/both.txt"
+grep -qx 'mean mask IoU: 0.500 (4 segments)' "$dir/both.txt"
+# Malformed masks: runs not adding up to the size, a size that is not positive, a row whose runs do
+# not fit its size, a row without times: exit 2 naming file and line.
 sed '2s/"rle":"8"/"rle":"2 2 5"/' "$masks" > "$dir/bad-rle.jsonl"
 expect_error "$dir/bad-rle.jsonl" 2 --results "$dir/bad-rle.jsonl" --mask-truth "$mask_truth"
+sed '3s/"size":\[4,2\]/"size":[0,2]/' "$masks" > "$dir/bad-size.jsonl"
+expect_error "$dir/bad-size.jsonl" 3 --results "$dir/bad-size.jsonl" --mask-truth "$mask_truth"
 sed '3s/\t4\t2\t/\t4\t3\t/' "$mask_truth" > "$dir/bad-size.tsv"
 expect_error "$dir/bad-size.tsv" 3 --results "$masks" --mask-truth "$dir/bad-size.tsv"
+sed '4s/^2\t2.000\t/2\tsoon\t/' "$mask_truth" > "$dir/bad-time.tsv"
+expect_error "$dir/bad-time.tsv" 4 --results "$masks" --mask-truth "$dir/bad-time.tsv"
+# Sizes that disagree (a consistent 2 x 4 true mask for segment 1): exit 2 naming the segment.
+sed '3s/\t4\t2\t/\t2\t4\t/' "$mask_truth" > "$dir/other-size.tsv"
 status=0
-"$report" --results "$masks" --mask-png "$dir/x.png" > /dev/null 2>&1 || status=$?
+"$report" --results "$masks" --mask-truth "$dir/other-size.tsv" > /dev/null 2> "$dir/size.err" || status=$?
 test "$status" -eq 2
+grep -qF "segment 1: " "$dir/size.err"
+# Usage errors: --mask-png without --mask-truth and --frames, --min-iou without --mask-truth.
+expect_usage() {
+  status=0
+  "$report" --results "$masks" "$@" > /dev/null 2>&1 || status=$?
+  test "$status" -eq 2
+}
+expect_usage --mask-png "$dir/x.png"
+expect_usage --mask-png "$dir/x.png" --mask-truth "$mask_truth"
+expect_usage --min-iou 0.5
 echo "report: ok"
