@@ -154,7 +154,7 @@ struct OverlayState {
   }
 };
 
-/* What to draw, copied from the properties once per frame. */
+/* What to draw: the properties, copied once per frame. */
 struct Style {
   gboolean show_label, show_timeline;
   guint timeline_segments;
@@ -169,14 +169,7 @@ struct Style {
 
 struct _GstDgsctOverlay {
   GstVideoFilter parent;
-  /* properties, under the object lock */
-  gboolean show_label, show_timeline;
-  guint timeline_segments;
-  gdouble font_size;
-  gboolean show_mask;
-  guint mask_color;
-  gdouble mask_alpha;
-  gboolean mask_outline;
+  Style style;                 /* the properties, under the object lock */
   OverlayState *state;
 };
 
@@ -393,8 +386,7 @@ static GstFlowReturn gst_dgsct_overlay_transform_frame_ip (GstVideoFilter * filt
 {
   auto *self = GST_DGSCT_OVERLAY (filter);
   GST_OBJECT_LOCK (self);
-  const Style style {self->show_label, self->show_timeline, self->timeline_segments, self->font_size, self->show_mask,
-      self->mask_color, self->mask_alpha, self->mask_outline};
+  const Style style = self->style;
   GST_OBJECT_UNLOCK (self);
   std::lock_guard<std::mutex> guard (self->state->lock);
   ingest_results (*self->state, frame->buffer);
@@ -452,28 +444,28 @@ static void gst_dgsct_overlay_set_property (GObject * object, guint prop_id, con
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_SHOW_LABEL:
-      self->show_label = g_value_get_boolean (value);
+      self->style.show_label = g_value_get_boolean (value);
       break;
     case PROP_SHOW_TIMELINE:
-      self->show_timeline = g_value_get_boolean (value);
+      self->style.show_timeline = g_value_get_boolean (value);
       break;
     case PROP_TIMELINE_SEGMENTS:
-      self->timeline_segments = g_value_get_uint (value);
+      self->style.timeline_segments = g_value_get_uint (value);
       break;
     case PROP_FONT_SIZE:
-      self->font_size = g_value_get_double (value);
+      self->style.font_size = g_value_get_double (value);
       break;
     case PROP_SHOW_MASK:
-      self->show_mask = g_value_get_boolean (value);
+      self->style.show_mask = g_value_get_boolean (value);
       break;
     case PROP_MASK_COLOR:
-      self->mask_color = g_value_get_uint (value);
+      self->style.mask_color = g_value_get_uint (value);
       break;
     case PROP_MASK_ALPHA:
-      self->mask_alpha = g_value_get_double (value);
+      self->style.mask_alpha = g_value_get_double (value);
       break;
     case PROP_MASK_OUTLINE:
-      self->mask_outline = g_value_get_boolean (value);
+      self->style.mask_outline = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -487,28 +479,28 @@ static void gst_dgsct_overlay_get_property (GObject * object, guint prop_id, GVa
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_SHOW_LABEL:
-      g_value_set_boolean (value, self->show_label);
+      g_value_set_boolean (value, self->style.show_label);
       break;
     case PROP_SHOW_TIMELINE:
-      g_value_set_boolean (value, self->show_timeline);
+      g_value_set_boolean (value, self->style.show_timeline);
       break;
     case PROP_TIMELINE_SEGMENTS:
-      g_value_set_uint (value, self->timeline_segments);
+      g_value_set_uint (value, self->style.timeline_segments);
       break;
     case PROP_FONT_SIZE:
-      g_value_set_double (value, self->font_size);
+      g_value_set_double (value, self->style.font_size);
       break;
     case PROP_SHOW_MASK:
-      g_value_set_boolean (value, self->show_mask);
+      g_value_set_boolean (value, self->style.show_mask);
       break;
     case PROP_MASK_COLOR:
-      g_value_set_uint (value, self->mask_color);
+      g_value_set_uint (value, self->style.mask_color);
       break;
     case PROP_MASK_ALPHA:
-      g_value_set_double (value, self->mask_alpha);
+      g_value_set_double (value, self->style.mask_alpha);
       break;
     case PROP_MASK_OUTLINE:
-      g_value_set_boolean (value, self->mask_outline);
+      g_value_set_boolean (value, self->style.mask_outline);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -577,13 +569,13 @@ static void gst_dgsct_overlay_class_init (GstDgsctOverlayClass * klass)
 
 static void gst_dgsct_overlay_init (GstDgsctOverlay * self)
 {
-  self->show_label = DEFAULT_SHOW_LABEL;
-  self->show_timeline = DEFAULT_SHOW_TIMELINE;
-  self->timeline_segments = DEFAULT_TIMELINE_SEGMENTS;
-  self->font_size = DEFAULT_FONT_SIZE;
-  self->show_mask = DEFAULT_SHOW_MASK;
-  self->mask_color = DEFAULT_MASK_COLOR;
-  self->mask_alpha = DEFAULT_MASK_ALPHA;
-  self->mask_outline = DEFAULT_MASK_OUTLINE;
+  self->style.show_label = DEFAULT_SHOW_LABEL;
+  self->style.show_timeline = DEFAULT_SHOW_TIMELINE;
+  self->style.timeline_segments = DEFAULT_TIMELINE_SEGMENTS;
+  self->style.font_size = DEFAULT_FONT_SIZE;
+  self->style.show_mask = DEFAULT_SHOW_MASK;
+  self->style.mask_color = DEFAULT_MASK_COLOR;
+  self->style.mask_alpha = DEFAULT_MASK_ALPHA;
+  self->style.mask_outline = DEFAULT_MASK_OUTLINE;
   self->state = new OverlayState ();
 }
