@@ -239,8 +239,9 @@ int main(int argc, char **argv) {
       args.die("--classes must be 1.." + std::to_string(names.size()));
     if (train_clips < batch_size)
       args.die("need --clips >= --batch");
-    const bool segmentation = args.has("preset") ? dgsct::ModelConfig::preset(args.get("preset")).is_segmentation()
-                                                 : dgsct::Model::load(args.get("init"))->is_segmentation();
+    // The starting point: a fresh model of the preset (made once the labels are known) or the --init file.
+    std::unique_ptr<dgsct::Model> model = args.has("init") ? dgsct::Model::load(args.get("init")) : nullptr;
+    const bool segmentation = model ? model->is_segmentation() : dgsct::ModelConfig::preset(args.get("preset")).is_segmentation();
     // AVS models have one class, the sounding object; the world's classes are its objects.
     std::vector<std::string> labels = segmentation ? std::vector<std::string>{"sounding object"}
                                                    : std::vector<std::string>(names.begin(), names.begin() + classes);
@@ -250,7 +251,7 @@ int main(int argc, char **argv) {
       user_train = read_clip_files(args.get("clip-files"));
       user_eval = read_clip_files(args.get("eval-clip-files"));
       // The model's classes first, then the clips' new names in order of appearance.
-      labels = args.has("init") ? dgsct::Model::load(args.get("init"))->labels() : std::vector<std::string>{};
+      labels = model ? model->labels() : std::vector<std::string>{};
       for (const auto *set : {&user_train, &user_eval})
         for (const auto &clip : *set)
           for (const auto &name : clip.labels)
@@ -258,15 +259,13 @@ int main(int argc, char **argv) {
               labels.push_back(name);
     }
 
-    std::unique_ptr<dgsct::Model> model;
-    if (args.has("preset")) {
+    if (!model) {
       auto config = dgsct::ModelConfig::preset(args.get("preset"));
       if (config.classes != static_cast<int>(labels.size()))
         args.die("preset '" + config.name + "' has " + std::to_string(config.classes) + " classes, the data " +
                  std::to_string(labels.size()));
       model = dgsct::Trainer::fresh_model(config, labels, seed);
     } else {
-      model = dgsct::Model::load(args.get("init"));
       const auto &known = model->labels();
       if (!std::equal(known.begin(), known.begin() + std::min(known.size(), labels.size()), labels.begin()))
         throw std::runtime_error(args.get("init") + ": its labels are not the first classes of the data");
