@@ -71,7 +71,8 @@ AdapterOutput AdapterImpl::forward(const torch::Tensor &x_in, const torch::Tenso
   // Prompt exchange (unscaled dot products): prompts absorb the other modality, tokens read the prompts.
   auto logits_yt = torch::matmul(my_tokens, y.transpose(1, 2)); // [S, K, N]
   auto att_yt = torch::softmax(logits_yt, -1);
-  auto prompts = my_tokens + torch::matmul(att_yt, y); // [S, K, C]
+  auto prompt_update = torch::matmul(att_yt, y);
+  auto prompts = my_tokens + prompt_update; // [S, K, C]
   auto logits_tx = torch::matmul(x_in, prompts.transpose(1, 2)); // [S, N, K]
   auto att_tx = torch::softmax(logits_tx, -1);
   auto exchanged = torch::matmul(att_tx, prompts); // [S, N, C]
@@ -79,6 +80,8 @@ AdapterOutput AdapterImpl::forward(const torch::Tensor &x_in, const torch::Tenso
   if (taps) {
     taps->put(tap + ".att_v2tk_logits", logits_yt);
     taps->put(tap + ".att_v2tk", att_yt);
+    taps->put(tap + ".my_tokens", my_tokens.expand({y.size(0), -1, -1}));
+    taps->put(tap + ".prompt_update", prompt_update);
     taps->put(tap + ".prompts", prompts);
     taps->put(tap + ".att_tk2x_logits", logits_tx);
     taps->put(tap + ".att_tk2x", att_tx);
@@ -88,15 +91,33 @@ AdapterOutput AdapterImpl::forward(const torch::Tensor &x_in, const torch::Tenso
 
   // Channel attention guided by the other modality's mean token.
   auto other_mean = y.mean(1, true); // [S, 1, C]
-  auto joint = torch::relu(fc_affine_audio_1(other_mean)) * torch::relu(fc_affine_video_1(x));
-  auto channel = torch::sigmoid(fc_affine_v_c_att(torch::relu(fc_affine_bottleneck(joint.mean(1, true))))); // [S, 1, C]
+  auto audio_query = torch::relu(fc_affine_audio_1(other_mean));
+  auto video_query = torch::relu(fc_affine_video_1(x));
+  auto joint_mean = (audio_query * video_query).mean(1, true);
+  auto bottleneck = torch::relu(fc_affine_bottleneck(joint_mean));
+  auto channel = torch::sigmoid(fc_affine_v_c_att(bottleneck)); // [S, 1, C]
   auto query = x * (channel + 1);
   // Spatial attention: a logit per token.
-  auto spatial_logits = fc_affine_v_s_att(torch::relu(fc_affine_video_2(query)) * torch::relu(fc_affine_audio_2(other_mean)));
+  auto video_query_2 = torch::relu(fc_affine_video_2(query));
+  auto audio_query_2 = torch::relu(fc_affine_audio_2(other_mean));
+  auto joint_2 = video_query_2 * audio_query_2;
+  auto spatial_logits = fc_affine_v_s_att(joint_2);
   auto spatial = torch::sigmoid(spatial_logits); // [S, N, 1]
   auto spatial_map = torch::softmax(torch::tanh(spatial_logits), 1).transpose(1, 2); // [S, 1, N]
   const double alpha = config.alpha, beta = config.beta;
   auto modulated = x * (((alpha * channel + beta * spatial) + 1) - alpha);
+  if (taps) {
+    taps->put(tap + ".other_mean", other_mean);
+    taps->put(tap + ".audio_query_1", audio_query);
+    taps->put(tap + ".video_query_1", video_query);
+    taps->put(tap + ".joint_mean", joint_mean);
+    taps->put(tap + ".bottleneck", bottleneck);
+    taps->put(tap + ".video_query_2", video_query_2);
+    taps->put(tap + ".audio_query_2", audio_query_2);
+    taps->put(tap + ".joint_2", joint_2);
+    taps->put(tap + ".spatial_logits", spatial_logits);
+    taps->put(tap + ".spatial_pooled", torch::matmul(spatial_map, query));
+  }
   if (taps) {
     taps->put(tap + ".channel_att_maps", channel);
     taps->put(tap + ".c_att_visual_feat", query);

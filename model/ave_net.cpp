@@ -37,15 +37,7 @@ EncodedSegments AveNetImpl::encode(const torch::Tensor &frames, const torch::Ten
 }
 
 EncodedSegments AveNetImpl::encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, Taps *taps) {
-  auto streams = encoder.forward(frames_norm, log_mel, encoder_dtype, taps);
-  // Pool with the last p2 adapters' spatial maps (spec 5.5).
-  auto v_pooled = torch::bmm(streams.visual_map, streams.visual);
-  auto a_pooled = torch::bmm(streams.audio_map, streams.audio);
-  if (taps) {
-    taps->put("final.v_pooled", v_pooled);
-    taps->put("final.a_pooled", a_pooled);
-  }
-  return {v_pooled.squeeze(1), a_pooled.squeeze(1)};
+  return pool_streams(encoder.forward(frames_norm, log_mel, encoder_dtype, taps), taps);
 }
 
 HeadOutputs AveNetImpl::head(const torch::Tensor &visual, const torch::Tensor &audio, Taps *taps) {

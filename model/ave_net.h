@@ -11,11 +11,6 @@
 
 namespace dgsct {
 
-struct EncodedSegments {
-  torch::Tensor visual; // [S, C_v]
-  torch::Tensor audio;  // [S, C_a]
-};
-
 struct HeadOutputs {
   torch::Tensor is_event;          // [B, T] logits
   torch::Tensor event_scores;      // [B, classes]

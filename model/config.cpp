@@ -100,8 +100,8 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
   c.source_json = json_text;
   c.name = r.get<std::string>("name");
   c.task = r.get<std::string>("task");
-  if (c.task != "ave" && c.task != "avs")
-    throw std::runtime_error(source + ": task '" + c.task + "' is not supported (supported: ave, avs)");
+  if (c.task != "ave" && c.task != "avs" && c.task != "avvp" && c.task != "avqa")
+    throw std::runtime_error(source + ": task '" + c.task + "' is not supported (supported: ave, avs, avvp, avqa)");
   c.segments = r.positive("segments");
   c.classes = c.is_segmentation() ? 1 : r.positive("classes");
 
@@ -134,7 +134,8 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
     throw std::runtime_error(source + ".adapter: resample must be 'token_conv' or 'interpolate'");
 
   Reader t = r.child("temporal");
-  c.temporal = {t.positive("video_fc"),          c.is_segmentation() ? 0 : t.positive("audio_fc"), t.positive("d_model"),
+  const bool event_head = c.task == "ave";
+  c.temporal = {c.is_parsing() ? 0 : t.positive("video_fc"), event_head ? t.positive("audio_fc") : 0, t.positive("d_model"),
                 t.positive("feedforward"),       t.positive("heads"),             t.positive("encoder_layers"),
                 t.positive("audio_lstm_hidden"), t.positive("video_lstm_hidden"), t.get<double>("gamma")};
 
@@ -142,7 +143,15 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
     Reader sg = r.child("segmentation");
     c.segmentation = {sg.positive("channel"), sg.positive("audio_dim"), sg.get<std::vector<int>>("map_sizes"),
                       sg.positive("tpavi_inter"), sg.get<std::vector<int>>("output_hidden")};
-  } else {
+  } else if (c.is_parsing()) {
+    Reader p = r.child("parsing");
+    c.parsing = {p.positive("dim"),           p.positive("clip_feature_dim"),  p.positive("depth_audio"),
+                 p.positive("depth_visual"),  p.positive("depth_cross"),       p.positive("heads"),
+                 p.get<double>("mlp_ratio"),  p.get<double>("token_mlp_ratio"), p.get<double>("channel_mlp_ratio"),
+                 p.get<double>("assign_eps")};
+    if (c.parsing.dim % c.parsing.heads)
+      throw std::runtime_error(source + ".parsing: dim must divide by heads");
+  } else if (event_head) {
     Reader cm = r.child("cmbs");
     c.cmbs = {cm.positive("topk"), cm.get<double>("gamma")};
   }
@@ -166,7 +175,7 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
   for (const auto &st : c.htsat.stages())
     if (st.dim % st.heads || st.grid % st.window)
       fail("htsat stage dims must divide by heads and grids by windows");
-  if (!c.is_segmentation() && c.cmbs.topk > c.segments)
+  if (c.task == "ave" && c.cmbs.topk > c.segments)
     fail("cmbs.topk exceeds segments");
   if (c.is_segmentation()) {
     const auto &sg = c.segmentation;

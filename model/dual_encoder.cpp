@@ -52,6 +52,16 @@ void AutocastScope::enable(torch::ScalarType dtype, bool on) const {
 #endif
 }
 
+EncodedSegments pool_streams(const EncoderStreams &streams, Taps *taps) {
+  auto visual = torch::bmm(streams.visual_map, streams.visual);
+  auto audio = torch::bmm(streams.audio_map, streams.audio);
+  if (taps) {
+    taps->put("final.v_pooled", visual);
+    taps->put("final.a_pooled", audio);
+  }
+  return {visual.squeeze(1), audio.squeeze(1)};
+}
+
 DualEncoder::DualEncoder(torch::nn::Module &owner, const ModelConfig &config_) : config(config_) {
   const auto vis_stages = config.swin.stages(), aud_stages = config.htsat.stages();
   swin = owner.register_module("swin", SwinV2(config.swin));
@@ -129,6 +139,8 @@ EncoderStreams DualEncoder::forward(const torch::Tensor &frames_norm_in, const t
                           slots[next_slot].swin_block == b;
       if (!paired) {
         f_v = vis_block->mlp_half(vis_block->attention_half(f_v));
+        if (taps)
+          taps->put("stage" + std::to_string(s) + ".block" + std::to_string(b) + ".v_out", f_v);
         continue;
       }
       const int i = slots[next_slot].slot;

@@ -20,6 +20,15 @@ struct EncoderStreams {
   std::vector<torch::Tensor> stage_maps; // visual stream at the end of each stage, before merging; the last one normed
 };
 
+// One pooled vector per segment and modality (spec 5.5).
+struct EncodedSegments {
+  torch::Tensor visual; // [S, C_v]
+  torch::Tensor audio;  // [S, C_a]
+};
+
+// Pools both streams with the last p2 adapters' spatial maps, a learned weighted mean over tokens.
+EncodedSegments pool_streams(const EncoderStreams &streams, Taps *taps = nullptr);
+
 class DualEncoder {
 public:
   DualEncoder() = default;

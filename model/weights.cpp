@@ -146,6 +146,30 @@ void unused_avs_keys(std::vector<KeySpec> &out, const ModelConfig &c) {
     }
 }
 
+// AVVP (its reference README's table): idle adapter members, encoder templates.
+void unused_avvp_keys(std::vector<KeySpec> &out, const ModelConfig &c) {
+  const auto vis = c.swin.stages(), aud = c.htsat.stages();
+  for (int i = 0; i < 3; ++i) {
+    const int width = (c.swin.embed_dim / c.adapter.reduction) << i;
+    out.push_back({"adapter_token_downsampler." + std::to_string(i) + ".weight", {2 * width, width}, DType::F32});
+  }
+  // fc_caption maps a 512-d caption embedding to a fixed 192 whatever the adapter's width.
+  const int64_t caption_in = 512, caption_out = 192;
+  for (const char *list : {"audio_adapter_blocks_p1", "vis_adapter_blocks_p1", "audio_adapter_blocks_p2", "vis_adapter_blocks_p2"})
+    for (const auto &slot : c.slots()) {
+      const int dim = (list[0] == 'a' ? aud : vis)[slot.stage].dim;
+      const std::string base = std::string(list) + "." + std::to_string(slot.slot) + ".";
+      out.push_back({base + "gate_tk", {1}, DType::F32});
+      out.push_back({base + "fc_caption.weight", {caption_out, caption_in}, DType::F32});
+      out.push_back({base + "fc_caption.bias", {caption_out}, DType::F32});
+      out.push_back({base + "temporal_gated.0.weight", {1, dim}, DType::F32});
+      out.push_back({base + "temporal_gated.0.bias", {1}, DType::F32});
+    }
+  for (const char *modality : {"video", "audio"})
+    transformer_layer_keys(out, std::string("temporal_attn.") + modality + "_encoder.encoder_layer.", c.temporal.d_model,
+                           c.temporal.feedforward, false);
+}
+
 } // namespace
 
 std::vector<std::pair<std::string, torch::Tensor>> state_dict(const torch::nn::Module &module) {
@@ -196,7 +220,9 @@ std::vector<KeySpec> unused_keys(const ModelConfig &c) {
   out.push_back({"htsat.head.bias", {c.htsat.num_classes}, DType::F32});
   if (c.is_segmentation())
     unused_avs_keys(out, c);
-  else
+  else if (c.is_parsing())
+    unused_avvp_keys(out, c);
+  else if (c.task == "ave")
     unused_ave_keys(out, c);
   return out;
 }

@@ -70,8 +70,8 @@ struct SlotPairing {
 };
 
 struct TemporalConfig {
-  int video_fc;
-  int audio_fc; // AVE's a_fc width; 0 for AVS, whose gates read the audio vector directly
+  int video_fc; // 0 for AVVP, whose BiLSTMs read the head features directly
+  int audio_fc; // AVE's a_fc width; 0 for AVS and AVVP
   int d_model, feedforward, heads, encoder_layers;
   int audio_lstm_hidden, video_lstm_hidden;
   double gamma;
@@ -93,11 +93,23 @@ struct SegmentationConfig {
   int mask_size() const { return map_sizes.empty() ? 0 : map_sizes[0] * 4; }
 };
 
+// The AVVP head (spec 6.4): class-aware uni-modal grouping per modality, the HAN block that
+// regroups audio segments under the visual ones, cross-modal grouping, per-class probabilities.
+struct ParsingConfig {
+  int dim;               // head width
+  int clip_feature_dim;  // R(2+1)D-18 clip feature per segment
+  int depth_audio, depth_visual, depth_cross; // attention blocks before each grouping
+  int heads;             // attention blocks and the grouping cross-attention
+  double mlp_ratio;      // attention blocks' MLPs
+  double token_mlp_ratio, channel_mlp_ratio; // grouping MLPs over tokens and over channels (x dim)
+  double assign_eps;     // added to each group's assignment sum
+};
+
 struct ModelConfig {
   std::string name;
-  std::string task; // "ave" (events) or "avs" (sounding-object masks)
+  std::string task; // "ave" (events), "avs" (sounding-object masks) or "avvp" (audio, visual, audio-visual events)
   int segments;     // per window (T)
-  int classes;      // AVE: background label = classes; AVS: 1 (the sounding object)
+  int classes;      // AVE: background label = classes; AVS: 1 (the sounding object); AVVP: event classes
   VideoInput video;
   AudioInput audio;
   SwinConfig swin;
@@ -106,6 +118,7 @@ struct ModelConfig {
   TemporalConfig temporal;
   CmbsConfig cmbs;                 // AVE only
   SegmentationConfig segmentation; // AVS only
+  ParsingConfig parsing;           // AVVP only
   std::string source_json; // the preset text this was parsed from
 
   // Throws std::runtime_error naming `source` and the offending field.
@@ -115,6 +128,7 @@ struct ModelConfig {
   static ModelConfig preset(const std::string &name_or_path);
 
   bool is_segmentation() const { return task == "avs"; }
+  bool is_parsing() const { return task == "avvp"; }
 
   // Swin block b of stage s pairs with HTS-AT block j when the depths are equal (b = j); when
   // Swin is three times deeper, HTS-AT block j pairs with Swin block 3j + 2.

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The AVVP and AVQA references name their taps after the official code's modules and variables
+// (`swin.layers.1.blocks.0:f_v+attn`, `audio_adapter_blocks_p2.11.spatial_att_maps`, ...), and
+// store per-block states of the first three stages for segments 0-1 only (`{seg0-1}`). This maps
+// the shared encoder's taps (recorded under the AVE reference's names) to those names.
+#pragma once
+
+#include "dgsct/config.h"
+#include "dgsct/taps.h"
+
+namespace dgsct {
+
+// Adds to `out` every encoder tap both references share, under their names and slices.
+void put_trace_encoder_taps(const Taps &encoder_taps, const ModelConfig &config, Taps &out);
+
+// The first two segments' rows of a per-segment tensor (`{seg0-1}` in tap names).
+torch::Tensor first_two_segments(const torch::Tensor &x, int64_t segments);
+
+} // namespace dgsct
