@@ -65,8 +65,11 @@ torch::Tensor AdapterImpl::resample_other(const torch::Tensor &other, Taps *taps
 
 AdapterOutput AdapterImpl::forward(const torch::Tensor &x_in, const torch::Tensor &other, Taps *taps, const std::string &tap) {
   auto y = resample_other(other, taps, tap); // [S, N, C]
-  if (taps)
+  if (taps) {
+    taps->put(tap + ".x_in", to_image(x_in));
+    taps->put(tap + ".other_in", to_image(other));
     taps->put(tap + ".tokens_in", to_image(y));
+  }
 
   // Prompt exchange (unscaled dot products): prompts absorb the other modality, tokens read the prompts.
   auto logits_yt = torch::matmul(my_tokens, y.transpose(1, 2)); // [S, K, N]

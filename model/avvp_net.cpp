@@ -15,6 +15,7 @@ struct AdapterTrace {
   bool image; // stored in the official [S, C, N, 1] layout by both
 };
 const AdapterTrace adapter_trace[] = {
+    {"x_in", "x@in", true},                          {"other_in", "vis_token@in", true},
     {"conv_adapter", "vis_token@L284", true},        {"fc", "vis_token@L285", false},
     {"my_tokens", "rep_token@L304", false},          {"att_v2tk_logits", "att_v2tk@L310", false},
     {"att_v2tk", "att_v2tk@L312", false},            {"prompt_update", "rep_token_res@L313", false},
@@ -48,6 +49,10 @@ void put_adapter_trace(const Taps &ours, const std::string &our_prefix, const st
       out.put(their_prefix + ":" + theirs + suffix, slice(it->second).squeeze(1));
   };
   squeezed("other_mean", "audio@L328");
+  // Also for every segment: the official adapter's discarded per-window gate reads it (the golden
+  // test recomputes that gate from it).
+  if (auto it = values.find(our_prefix + ".other_mean"); it != values.end())
+    out.put(their_prefix + ":audio[all segments]", it->second.squeeze(1));
   squeezed("joint_mean", "audio_video_query_raw@L331");
   squeezed("bottleneck", "audio_video_query@L332");
   if (auto it = values.find(our_prefix + ".spatial_att_maps_sigmoid"); it != values.end())
@@ -97,8 +102,11 @@ torch::Device AvvpNetImpl::device() const { return encoder.device(); }
 
 EncodedSegments AvvpNetImpl::encode(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps) {
   auto log_mel = encoder.htsat->log_mel(audio);
-  if (taps)
+  if (taps) {
+    auto power = encoder.htsat->front_end().power_spectrogram(audio.narrow(0, 0, 1));
+    taps->put("htsat.spectrogram_extractor.out[0:1,0:1,0:101,:]", power.unsqueeze(1).narrow(2, 0, 101));
     taps->put("htsat.logmel_extractor.out[0:2]", log_mel.narrow(0, 0, std::min<int64_t>(2, log_mel.size(0))));
+  }
   return encode_prepared(normalize_frames(frames, config.video, device()), log_mel, taps);
 }
 
@@ -110,6 +118,7 @@ EncodedSegments AvvpNetImpl::encode_prepared(const torch::Tensor &frames_norm, c
   if (taps) {
     const auto &ours = encoder_taps.values();
     put_trace_encoder_taps(encoder_taps, config, *taps);
+    put_trace_block_internals(encoder_taps, config, /*htsat_line_shift=*/0, *taps);
     taps->put("prep.visual", ours.at("video.frames_norm").unsqueeze(0));
     taps->put("mgn.f_v@L647", ours.at("video.patch_embed"));
     taps->put("mgn.f_a@L665", ours.at("audio.patch_embed"));
@@ -144,6 +153,7 @@ ParsingOutputs AvvpNetImpl::head(const torch::Tensor &visual, const torch::Tenso
     taps->put("mgn.x1_0@L720", x1_0);
     taps->put("mgn.vid_s@L723", vid_s);
     taps->put("mgn.vid_s@L726", gated);
+    taps->put("mgn.x1@L726", taps->values().at("temporal_attn:audio_query_output@L157")); // discarded by the official code
     taps->put("mgn.vid_st@L728", clip_features);
     taps->put("mgn.x2_0@L729", joint);
     taps->put("mgn.x2_0@L730", x2_0);

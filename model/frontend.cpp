@@ -85,6 +85,12 @@ LogMel LogMel::from_model_file(const std::string &path) {
 }
 
 torch::Tensor LogMel::operator()(const torch::Tensor &wave) const {
+  torch::NoGradGuard no_grad;
+  auto mel = torch::matmul(power_spectrogram(wave), mel_);
+  return (10.0 * torch::log10(torch::clamp_min(mel, 1e-10))).unsqueeze(1); // ref 1.0: minus 10*log10(1) = 0
+}
+
+torch::Tensor LogMel::power_spectrogram(const torch::Tensor &wave) const {
   namespace F = torch::nn::functional;
   torch::NoGradGuard no_grad;
   const int64_t S = wave.size(0), pad = n_fft_ / 2;
@@ -94,9 +100,7 @@ torch::Tensor LogMel::operator()(const torch::Tensor &wave) const {
   auto frames = padded.index_select(1, offsets.view(-1)).view({S, frame_starts_.size(0), n_fft_});
   auto spectrum = torch::matmul(frames, kernels_).index_select(1, frame_source_); // [S, frames, 2 * bins]
   const int64_t bins = mel_.size(0);
-  auto power = spectrum.narrow(2, 0, bins).square() + spectrum.narrow(2, bins, bins).square();
-  auto mel = torch::matmul(power, mel_);
-  return (10.0 * torch::log10(torch::clamp_min(mel, 1e-10))).unsqueeze(1); // ref 1.0: minus 10*log10(1) = 0
+  return spectrum.narrow(2, 0, bins).square() + spectrum.narrow(2, bins, bins).square();
 }
 
 torch::Tensor normalize_frames(const torch::Tensor &frames, const VideoInput &video, torch::Device device) {

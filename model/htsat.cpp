@@ -21,17 +21,37 @@ void HtsatAttentionImpl::prepare() {
                        .contiguous();
 }
 
-torch::Tensor HtsatAttentionImpl::forward(const torch::Tensor &x, const torch::Tensor &mask) {
+torch::Tensor HtsatAttentionImpl::forward(const torch::Tensor &x, const torch::Tensor &mask, Taps *taps,
+                                          const std::string &tap) {
   const int64_t B = x.size(0), M = x.size(1), hd = dim / heads;
   auto qkv_ = qkv(x).reshape({B, M, 3, heads, hd}).permute({2, 0, 3, 1, 4});
   auto q = qkv_[0] * std::pow(static_cast<double>(hd), -0.5), k = qkv_[1], v = qkv_[2];
-  auto attn = torch::matmul(q, k.transpose(-2, -1)) + position_bias_.unsqueeze(0);
+  auto logits = torch::matmul(q, k.transpose(-2, -1));
+  auto attn = logits + position_bias_.unsqueeze(0);
+  if (taps) {
+    taps->put(tap + ".qkv", qkv_);
+    taps->put(tap + ".q", qkv_[0]);
+    taps->put(tap + ".q_scaled", q);
+    taps->put(tap + ".logits", logits);
+    taps->put(tap + ".position_bias", position_bias_);
+    taps->put(tap + ".attn_biased", attn);
+  }
   if (mask.defined()) {
     const int64_t nW = mask.size(0);
-    attn = (attn.view({B / nW, nW, heads, M, M}) + mask.unsqueeze(1).unsqueeze(0)).view({B, heads, M, M});
+    auto masked = attn.view({B / nW, nW, heads, M, M}) + mask.unsqueeze(1).unsqueeze(0);
+    if (taps)
+      taps->put(tap + ".attn_masked", masked);
+    attn = masked.view({B, heads, M, M});
   }
   attn = torch::softmax(attn, -1);
-  return proj(torch::matmul(attn, v).transpose(1, 2).reshape({B, M, dim}));
+  auto mixed = torch::matmul(attn, v).transpose(1, 2).reshape({B, M, dim});
+  auto out = proj(mixed);
+  if (taps) {
+    taps->put(tap + ".attn", attn);
+    taps->put(tap + ".mixed", mixed);
+    taps->put(tap + ".out", out);
+  }
+  return out;
 }
 
 HtsatBlockImpl::HtsatBlockImpl(const StageGeometry &stage, int shift_, double mlp_ratio)
@@ -45,11 +65,16 @@ HtsatBlockImpl::HtsatBlockImpl(const StageGeometry &stage, int shift_, double ml
 }
 
 torch::Tensor HtsatBlockImpl::forward(const torch::Tensor &x, Taps *taps, const std::string &tap) {
-  auto branch = shifted_window_attention(norm1(x), grid, window, shift,
-                                         [&](const torch::Tensor &w) { return attn->forward(w, attn_mask); });
+  const std::string inner = tap + ".htsat";
+  auto normed = norm1(x);
+  auto branch = shifted_window_attention(
+      normed, grid, window, shift, [&](const torch::Tensor &w) { return attn->forward(w, attn_mask, taps, inner + ".attn"); },
+      taps, inner);
   auto y = x + branch;
-  if (taps)
+  if (taps) {
+    taps->put(inner + ".norm1", normed);
     taps->put(tap + ".a_block_attn_res", y);
+  }
   return y + mlp(norm2(y));
 }
 

@@ -13,7 +13,9 @@ namespace dgsct {
 
 struct HtsatAttentionImpl : torch::nn::Module {
   HtsatAttentionImpl(int dim, int heads, int window);
-  torch::Tensor forward(const torch::Tensor &windows, const torch::Tensor &mask);
+  // Taps under `tap`.
+  torch::Tensor forward(const torch::Tensor &windows, const torch::Tensor &mask, Taps *taps = nullptr,
+                        const std::string &tap = "");
   // Gathers the learned table into the [heads, M, M] bias once per load.
   void prepare();
 
@@ -54,6 +56,7 @@ struct HtsatImpl : torch::nn::Module {
   // [S, segment_samples] mono audio -> [S, 1, frames, mels] log-mel (tiled, STFT, mel, dB), with
   // this checkpoint's kernels.
   torch::Tensor log_mel(const torch::Tensor &audio) const { return (*log_mel_)(audio); }
+  const LogMel &front_end() const { return *log_mel_; }
   // [S, 1, frames, mels] log-mel -> [S, 1, spec, spec] image (bn0, time stretch, fold).
   torch::Tensor spectrogram_image(const torch::Tensor &log_mel, Taps *taps = nullptr);
   void prepare();

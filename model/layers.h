@@ -24,17 +24,25 @@ torch::Tensor shifted_window_mask(int grid, int window, int shift);
 torch::Tensor relative_position_index(int window);
 
 // Windowed attention shared by Swin-V1 and Swin-V2 blocks: shift, partition, attend, merge, unshift.
-// `attend` maps [S * nW, M, C] windows to the same shape.
+// `attend` maps [S * nW, M, C] windows to the same shape. Taps: `tap`.shifted, .windows, .merged,
+// .unshifted.
 template <typename Attend>
-torch::Tensor shifted_window_attention(const torch::Tensor &x, int grid, int window, int shift, Attend &&attend) {
+torch::Tensor shifted_window_attention(const torch::Tensor &x, int grid, int window, int shift, Attend &&attend,
+                                       Taps *taps = nullptr, const std::string &tap = "") {
   const int64_t S = x.size(0), C = x.size(2);
-  auto t = x.view({S, grid, grid, C});
+  auto shifted = x.view({S, grid, grid, C});
   if (shift > 0)
-    t = torch::roll(t, {-shift, -shift}, {1, 2});
-  t = window_reverse(attend(window_partition(t, window)), window, grid, grid);
-  if (shift > 0)
-    t = torch::roll(t, {shift, shift}, {1, 2});
-  return t.reshape({S, grid * grid, C});
+    shifted = torch::roll(shifted, {-shift, -shift}, {1, 2});
+  auto windows = window_partition(shifted, window);
+  auto merged = window_reverse(attend(windows), window, grid, grid);
+  auto unshifted = shift > 0 ? torch::roll(merged, {shift, shift}, {1, 2}) : merged;
+  if (taps) {
+    taps->put(tap + ".shifted", shifted);
+    taps->put(tap + ".windows", windows);
+    taps->put(tap + ".merged", merged);
+    taps->put(tap + ".unshifted", unshifted);
+  }
+  return unshifted.reshape({S, grid * grid, C});
 }
 
 // 2 x 2 neighbourhood gather of patch merging, order (0,0), (1,0), (0,1), (1,1): [S, N, C] -> [S, N/4, 4C].

@@ -26,15 +26,16 @@ void SwinV2AttentionImpl::prepare() {
     table = table / static_cast<float>(window - 1);
   table = table * 8.0f;
   table = torch::sign(table) * torch::log2(torch::abs(table) + 1.0f) / std::log2(8.0f);
-  auto bias_table = cpb_mlp->forward(table.to(opts).view({-1, 2})); // [(2w-1)^2, heads]
+  bias_table_ = cpb_mlp->forward(table.to(opts).view({-1, 2})); // [(2w-1)^2, heads]
   auto index = relative_position_index(window).to(q_bias.device()).view(-1);
   const int64_t M = static_cast<int64_t>(window) * window;
-  position_bias_ = 16 * torch::sigmoid(bias_table.index_select(0, index).view({M, M, heads}).permute({2, 0, 1}).contiguous());
+  position_bias_ = 16 * torch::sigmoid(bias_table_.index_select(0, index).view({M, M, heads}).permute({2, 0, 1}).contiguous());
   scale_ = torch::exp(torch::clamp_max(logit_scale, std::log(100.0)));
   qkv_bias_ = torch::cat({q_bias, torch::zeros_like(v_bias), v_bias});
 }
 
-torch::Tensor SwinV2AttentionImpl::forward(const torch::Tensor &x, const torch::Tensor &mask) {
+torch::Tensor SwinV2AttentionImpl::forward(const torch::Tensor &x, const torch::Tensor &mask, Taps *taps,
+                                           const std::string &tap) {
   const int64_t B = x.size(0), M = x.size(1), hd = dim / heads;
   auto qkv_ = torch::nn::functional::linear(x, qkv->weight, qkv_bias_).reshape({B, M, 3, heads, hd}).permute({2, 0, 3, 1, 4});
   auto q = qkv_[0], k = qkv_[1], v = qkv_[2];
@@ -42,12 +43,28 @@ torch::Tensor SwinV2AttentionImpl::forward(const torch::Tensor &x, const torch::
   auto cosine = torch::matmul(F::normalize(q, F::NormalizeFuncOptions().dim(-1)),
                               F::normalize(k, F::NormalizeFuncOptions().dim(-1)).transpose(-2, -1));
   auto attn = cosine * scale_ + position_bias_.unsqueeze(0);
+  if (taps) {
+    taps->put(tap + ".logit_scale", scale_);
+    taps->put(tap + ".bias_table", bias_table_);
+    taps->put(tap + ".position_bias", position_bias_);
+    taps->put(tap + ".attn_biased", attn);
+  }
   if (mask.defined()) {
     const int64_t nW = mask.size(0);
-    attn = (attn.view({B / nW, nW, heads, M, M}) + mask.unsqueeze(1).unsqueeze(0)).view({B, heads, M, M});
+    auto masked = attn.view({B / nW, nW, heads, M, M}) + mask.unsqueeze(1).unsqueeze(0);
+    if (taps)
+      taps->put(tap + ".attn_masked", masked);
+    attn = masked.view({B, heads, M, M});
   }
   attn = torch::softmax(attn, -1);
-  return proj(torch::matmul(attn, v).transpose(1, 2).reshape({B, M, dim}));
+  auto mixed = torch::matmul(attn, v).transpose(1, 2).reshape({B, M, dim});
+  auto out = proj(mixed);
+  if (taps) {
+    taps->put(tap + ".attn", attn);
+    taps->put(tap + ".mixed", mixed);
+    taps->put(tap + ".out", out);
+  }
+  return out;
 }
 
 SwinV2BlockImpl::SwinV2BlockImpl(const StageGeometry &stage, int shift_, double mlp_ratio, int cpb_hidden)
@@ -61,8 +78,10 @@ SwinV2BlockImpl::SwinV2BlockImpl(const StageGeometry &stage, int shift_, double 
 }
 
 torch::Tensor SwinV2BlockImpl::attention_half(const torch::Tensor &x, Taps *taps, const std::string &tap) {
-  auto branch = shifted_window_attention(x, grid, window, shift,
-                                         [&](const torch::Tensor &w) { return attn->forward(w, attn_mask); });
+  const std::string inner = tap + ".swin";
+  auto branch = shifted_window_attention(
+      x, grid, window, shift, [&](const torch::Tensor &w) { return attn->forward(w, attn_mask, taps, inner + ".attn"); },
+      taps, inner);
   if (taps)
     taps->put(tap + ".v_attn_branch", branch);
   return x + norm1(branch);

@@ -11,8 +11,9 @@ namespace dgsct {
 
 struct SwinV2AttentionImpl : torch::nn::Module {
   SwinV2AttentionImpl(int dim, int heads, int window, int cpb_hidden);
-  // [S * nW, M, C] -> [S * nW, M, C]; mask [nW, M, M] or undefined.
-  torch::Tensor forward(const torch::Tensor &windows, const torch::Tensor &mask);
+  // [S * nW, M, C] -> [S * nW, M, C]; mask [nW, M, M] or undefined. Taps under `tap`.
+  torch::Tensor forward(const torch::Tensor &windows, const torch::Tensor &mask, Taps *taps = nullptr,
+                        const std::string &tap = "");
   // Rebuilds what depends only on the weights: the position-bias table and the clamped scale.
   void prepare();
 
@@ -22,7 +23,8 @@ struct SwinV2AttentionImpl : torch::nn::Module {
   torch::nn::Linear qkv{nullptr}, proj{nullptr};
 
 private:
-  torch::Tensor position_bias_; // [heads, M, M] = 16 * sigmoid(cpb_mlp(log-spaced offsets))[index]
+  torch::Tensor bias_table_;    // [(2w-1)^2, heads] = cpb_mlp(log-spaced offsets)
+  torch::Tensor position_bias_; // [heads, M, M] = 16 * sigmoid(bias_table_[index])
   torch::Tensor scale_;         // [heads, 1, 1] = exp(min(logit_scale, ln 100))
   torch::Tensor qkv_bias_;      // [3C] = (q_bias, 0, v_bias): k has no bias
 };
@@ -30,7 +32,8 @@ TORCH_MODULE(SwinV2Attention);
 
 struct SwinV2BlockImpl : torch::nn::Module {
   SwinV2BlockImpl(const StageGeometry &stage, int shift, double mlp_ratio, int cpb_hidden);
-  // x + norm1(attn(x)); with taps, records attn(x) as `tap`.v_attn_branch.
+  // x + norm1(attn(x)); with taps, records attn(x) as `tap`.v_attn_branch and the window
+  // attention's internals under `tap`.swin.
   torch::Tensor attention_half(const torch::Tensor &x, Taps *taps = nullptr, const std::string &tap = "");
   torch::Tensor mlp_half(const torch::Tensor &x);       // x + norm2(mlp(x))
 

@@ -2,6 +2,7 @@
 #include "trace_taps.h"
 
 #include <cstdio>
+#include <stdexcept>
 
 namespace dgsct {
 namespace {
@@ -76,6 +77,65 @@ void put_trace_encoder_taps(const Taps &encoder_taps, const ModelConfig &config,
     put("swin.layers." + std::to_string(s) + ".downsample.out", find("stage" + std::to_string(s) + ".v_downsample"));
     put("htsat.layers." + std::to_string(s) + ".downsample.out", find("stage" + std::to_string(s) + ".a_downsample"));
   }
+}
+
+void put_trace_block_internals(const Taps &encoder_taps, const ModelConfig &config, int htsat_line_shift, Taps &out) {
+  const auto &ours = encoder_taps.values();
+  const int64_t S = ours.at("video.frames_norm").size(0);
+  const auto find_slot = [&](int stage, bool swin, int block) {
+    for (const auto &slot : config.slots())
+      if (slot.stage == stage && (swin ? slot.swin_block : slot.htsat_block) == block)
+        return "slot" + two_digits(slot.slot);
+    throw std::logic_error("no adapter slot at the traced block");
+  };
+  const auto copy = [&](const std::string &from, const std::string &to, const auto &transform) {
+    auto it = ours.find(from);
+    if (it != ours.end())
+      out.put(to, transform(it->second));
+  };
+  const auto whole = [](const torch::Tensor &x) { return x; };
+  const auto segments01 = [&](const torch::Tensor &x) { return first_two_segments(x, S); };
+
+  // Swin-V2: segments 0-1 only.
+  const auto swin_stages = config.swin.stages();
+  const int w = swin_stages[1].window;
+  const std::string v = find_slot(1, true, 1) + ".swin", swin = "swin.layers.1.blocks.1";
+  copy(v + ".shifted", swin + ":shifted_x@L331{seg0-1}", segments01);
+  copy(v + ".windows", swin + ":x_windows@L336{seg0-1}",
+       [&](const torch::Tensor &x) { return first_two_segments(x, S).view({-1, w, w, x.size(-1)}); });
+  copy(v + ".attn.logit_scale", swin + ".attn:logit_scale@L221", whole);
+  copy(v + ".attn.bias_table", swin + ".attn:relative_position_bias_table@L224", whole);
+  copy(v + ".attn.position_bias", swin + ".attn:relative_position_bias@L228", whole);
+  copy(v + ".attn.attn_biased", swin + ".attn:attn@L229{seg0-1}", segments01);
+  copy(v + ".attn.attn_masked", swin + ".attn:attn@L233{seg0-1}", segments01);
+  copy(v + ".attn.attn", swin + ".attn:attn@L235{seg0-1}", segments01);
+  copy(v + ".attn.out", swin + ".attn:x@L242{seg0-1}", segments01);
+  copy(v + ".merged", swin + ":shifted_x@L344{seg0-1}", segments01);
+  copy(v + ".unshifted", swin + ":x@L348{seg0-1}", segments01);
+
+  // HTS-AT: all segments.
+  const int wa = config.htsat.stages()[2].window;
+  const std::string pair = find_slot(2, false, 1), a = pair + ".htsat", htsat = "htsat.layers.2.blocks.1";
+  const auto line = [&](int avvp_line) { return "@L" + std::to_string(avvp_line + htsat_line_shift); };
+  copy(a + ".norm1", htsat + ":x" + line(224), whole);
+  copy(a + ".shifted", htsat + ":shifted_x" + line(229), whole);
+  copy(a + ".windows", htsat + ":x_windows" + line(234), [&](const torch::Tensor &x) { return x.view({-1, wa, wa, x.size(-1)}); });
+  copy(a + ".attn.qkv", htsat + ".attn:qkv" + line(108), whole);
+  copy(a + ".attn.q", htsat + ".attn:q" + line(109), whole);
+  copy(a + ".attn.q_scaled", htsat + ".attn:q" + line(111), whole);
+  copy(a + ".attn.logits", htsat + ".attn:attn" + line(112), whole);
+  copy(a + ".attn.position_bias", htsat + ".attn:relative_position_bias" + line(114),
+       [](const torch::Tensor &x) { return x.permute({1, 2, 0}); });
+  copy(a + ".attn.position_bias", htsat + ".attn:relative_position_bias" + line(116), whole);
+  copy(a + ".attn.attn_biased", htsat + ".attn:attn" + line(117), whole);
+  copy(a + ".attn.attn_masked", htsat + ".attn:attn" + line(121), whole);
+  copy(a + ".attn.attn", htsat + ".attn:attn" + line(123), whole);
+  copy(a + ".attn.mixed", htsat + ".attn:x" + line(129), whole);
+  copy(a + ".attn.out", htsat + ".attn:x" + line(130), whole);
+  copy(a + ".merged", htsat + ":shifted_x" + line(242), whole);
+  copy(a + ".unshifted", htsat + ":x" + line(246), whole);
+  copy(pair + ".a_block_attn_res", htsat + ":x" + line(252), whole);
+  copy(pair + ".a_block_only", htsat + ":x" + line(253), whole);
 }
 
 } // namespace dgsct

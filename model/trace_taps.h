@@ -13,6 +13,11 @@ namespace dgsct {
 // Adds to `out` every encoder tap both references share, under their names and slices.
 void put_trace_encoder_taps(const Taps &encoder_taps, const ModelConfig &config, Taps &out);
 
+// Internals of the two blocks both references trace: the shifted Swin-V2 block
+// swin.layers.1.blocks.1 (timm's line numbers) and the shifted HTS-AT block htsat.layers.2.blocks.1,
+// whose line numbers in the task's copy of htsat.py are the AVVP copy's plus `htsat_line_shift`.
+void put_trace_block_internals(const Taps &encoder_taps, const ModelConfig &config, int htsat_line_shift, Taps &out);
+
 // The first two segments' rows of a per-segment tensor (`{seg0-1}` in tap names).
 torch::Tensor first_two_segments(const torch::Tensor &x, int64_t segments);
 

@@ -39,6 +39,8 @@ public:
   static LogMel from_model_file(const std::string &path);
   // wave [S, segment_samples] -> [S, 1, frames, mels] dB (fp32, on the kernels' device).
   torch::Tensor operator()(const torch::Tensor &wave) const;
+  // The STFT power before the mel filters: [S, frames, n_fft / 2 + 1].
+  torch::Tensor power_spectrogram(const torch::Tensor &wave) const;
   int frames() const { return static_cast<int>(frame_source_.size(0)); }
   const AudioInput &audio() const { return audio_; }
   int mels() const { return static_cast<int>(mel_.size(1)); }

@@ -2,6 +2,7 @@
 // Presets: derived geometry against the reference configs, and the paper presets' key lists.
 #include "ave_net.h"
 #include "avs_net.h"
+#include "avvp_net.h"
 #include "dgsct/flops.h"
 #include "support.h"
 #include "weights.h"
@@ -143,6 +144,68 @@ TEST(Presets, AvsPaperModelsHaveExactlyTheOfficialKeys) {
     dgsct::AvsNetImpl net(config);
     EXPECT_EQ(expect_official_keys(net, config, folder, "encoder_backbone."), 3867u);
   }
+}
+
+namespace {
+
+// The AVVP references describe their geometry per backbone stage, with the block pairing and head.
+void expect_matches_avvp_reference(const ModelConfig &config, const std::string &folder) {
+  SCOPED_TRACE(folder);
+  const auto ref = read_json(reference(folder) + "/config.json");
+  const auto expect_backbone = [](const std::vector<dgsct::StageGeometry> &ours, const nlohmann::json &stages) {
+    ASSERT_EQ(ours.size(), stages.size());
+    for (size_t s = 0; s < ours.size(); ++s) {
+      const auto &r = stages[s];
+      const int window = r["window"].is_array() ? r["window"][0].get<int>() : r["window"].get<int>();
+      const auto &shift = r["shift_per_block"][1];
+      const int shift_odd = shift.is_array() ? shift[0].get<int>() : shift.get<int>();
+      EXPECT_EQ(ours[s].grid, r["resolution"][0].get<int>()) << "stage " << s;
+      EXPECT_EQ(ours[s].dim, r["dim"].get<int>()) << "stage " << s;
+      EXPECT_EQ(ours[s].depth, r["depth"].get<int>()) << "stage " << s;
+      EXPECT_EQ(ours[s].heads, r["heads"].get<int>()) << "stage " << s;
+      EXPECT_EQ(ours[s].window, window) << "stage " << s;
+      EXPECT_EQ(ours[s].shift, shift_odd) << "stage " << s;
+    }
+  };
+  expect_backbone(config.swin.stages(), ref["visual_backbone"]["stages"]);
+  expect_backbone(config.htsat.stages(), ref["audio_backbone"]["stages"]);
+  const auto slots = config.slots();
+  const auto &pairing = ref["block_pairing"];
+  ASSERT_EQ(slots.size(), pairing.size());
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const auto &slot = slots[i];
+    EXPECT_EQ(pairing[i]["swin_block"].get<std::string>(),
+              "swin.layers." + std::to_string(slot.stage) + ".blocks." + std::to_string(slot.swin_block));
+    EXPECT_EQ(pairing[i]["htsat_block"].get<std::string>(),
+              "htsat.layers." + std::to_string(slot.stage) + ".blocks." + std::to_string(slot.htsat_block));
+  }
+  const auto &head = ref["head"];
+  EXPECT_EQ(config.parsing.dim, head["dim"].get<int>());
+  EXPECT_EQ(config.parsing.clip_feature_dim, head["fc_st"][0].get<int>());
+  EXPECT_EQ(config.classes, head["num_classes"].get<int>());
+  EXPECT_EQ(config.temporal.d_model, head["temporal_attention"]["d_model"].get<int>());
+  EXPECT_EQ(config.temporal.feedforward, head["temporal_attention"]["feedforward"].get<int>());
+  EXPECT_EQ(config.temporal.gamma, head["temporal_attention"]["gamma"].get<double>());
+  EXPECT_EQ(config.parsing.depth_audio, head["grouping"]["depth_aud"].get<int>());
+  EXPECT_EQ(config.parsing.depth_visual, head["grouping"]["depth_vis"].get<int>());
+  EXPECT_EQ(config.parsing.depth_cross, head["grouping"]["depth_av"].get<int>());
+  EXPECT_EQ(config.parsing.heads, head["grouping"]["num_heads"].get<int>());
+  EXPECT_EQ(config.parsing.assign_eps, head["grouping"]["assign_eps"].get<double>());
+  EXPECT_EQ(config.adapter.reduction, ref["adapters"]["reduction_factor"].get<int>());
+  EXPECT_EQ(config.adapter.tokens, ref["adapters"]["num_tokens"].get<int>());
+}
+
+} // namespace
+
+TEST(Presets, AvvpGeometryMatchesTheReference) {
+  expect_matches_avvp_reference(ModelConfig::preset("avvp-small"), "avvp-small");
+  expect_matches_avvp_reference(ModelConfig::preset("avvp-paper"), "avvp-full");
+}
+
+TEST(Presets, AvvpPaperModelHasExactlyTheOfficialKeys) {
+  const auto config = ModelConfig::preset("avvp-paper");
+  dgsct::AvvpNetImpl net(config);
+  EXPECT_EQ(expect_official_keys(net, config, "avvp-full"), 3064u);
 }
 
 TEST(Presets, PaperEncoderCostMatchesTheSpec) {
