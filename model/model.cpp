@@ -3,6 +3,7 @@
 
 #include "ave_net.h"
 #include "avs_net.h"
+#include "avvp_net.h"
 #include "dgsct/safetensors.h"
 #include "weights.h"
 
@@ -34,14 +35,14 @@ torch::Device parse_device(const std::string &name) {
 std::vector<SegmentFeatures> split_segments(const EncodedSegments &encoded) {
   std::vector<SegmentFeatures> out;
   for (int64_t s = 0; s < encoded.visual.size(0); ++s)
-    out.push_back({encoded.visual[s], encoded.audio[s], {}});
+    out.push_back({encoded.visual[s], encoded.audio[s], {}, {}});
   return out;
 }
 
 std::vector<SegmentFeatures> split_segments(const SegmentMaps &encoded) {
   std::vector<SegmentFeatures> out;
   for (int64_t s = 0; s < encoded.audio.size(0); ++s) {
-    SegmentFeatures segment{{}, encoded.audio[s], {}};
+    SegmentFeatures segment{{}, encoded.audio[s], {}, {}};
     for (const auto &map : encoded.maps)
       segment.maps.push_back(map[s]);
     out.push_back(std::move(segment));
@@ -104,14 +105,28 @@ Model::Model(const ModelConfig &config, std::vector<std::string> labels, const M
                              std::to_string(labels_.size()) + " label names");
   if (config_.is_segmentation())
     avs_ = std::make_shared<AvsNetImpl>(config_);
-  else
+  else if (config_.is_parsing())
+    avvp_ = std::make_shared<AvvpNetImpl>(config_);
+  else if (config_.task == "ave")
     net_ = std::make_shared<AveNetImpl>(config_);
+  else
+    throw std::runtime_error("model '" + config_.name + "': task '" + config_.task + "' has no model yet");
 }
 
 torch::nn::Module &Model::module() const {
   if (avs_)
     return *avs_;
+  if (avvp_)
+    return *avvp_;
   return *net_;
+}
+
+DualEncoder &Model::encoder() const {
+  if (avs_)
+    return avs_->encoder;
+  if (avvp_)
+    return avvp_->encoder;
+  return net_->encoder;
 }
 
 Model::~Model() = default;
@@ -119,6 +134,8 @@ Model::~Model() = default;
 void Model::finish_loading() {
   if (avs_)
     avs_->place(device_, compute_dtype(options_.precision));
+  else if (avvp_)
+    avvp_->place(device_, compute_dtype(options_.precision));
   else
     net_->place(device_, compute_dtype(options_.precision));
   module().eval();
@@ -185,12 +202,12 @@ std::vector<SegmentFeatures> Model::encode(const torch::Tensor &frames, const to
     throw std::invalid_argument("audio must be [S, " + std::to_string(config_.audio.segment_samples) + "] with S = number of frames");
   if (avs_)
     return split_segments(avs_->encode(frames, audio.to(torch::kFloat32), taps));
+  if (avvp_)
+    return split_segments(avvp_->encode(frames, audio.to(torch::kFloat32), taps));
   return split_segments(net_->encode(frames, audio.to(torch::kFloat32), taps));
 }
 
-torch::Tensor Model::log_mel(const torch::Tensor &audio) const {
-  return (avs_ ? avs_->encoder : net_->encoder).htsat->log_mel(audio);
-}
+torch::Tensor Model::log_mel(const torch::Tensor &audio) const { return encoder().htsat->log_mel(audio); }
 
 std::vector<SegmentFeatures> Model::encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel) const {
   torch::NoGradGuard no_grad;
@@ -204,6 +221,8 @@ std::vector<SegmentFeatures> Model::encode_prepared(const torch::Tensor &frames_
                                 std::to_string(config_.htsat.mel_bins) + "] with S = number of frames");
   if (avs_)
     return split_segments(avs_->encode_prepared(frames_norm, log_mel));
+  if (avvp_)
+    return split_segments(avvp_->encode_prepared(frames_norm, log_mel));
   return split_segments(net_->encode_prepared(frames_norm, log_mel));
 }
 
@@ -251,6 +270,8 @@ WindowResult Model::head(const std::vector<SegmentFeatures> &window, const std::
                                 std::to_string(window.size()));
   if (avs_)
     return segmentation_head(window, frames, taps);
+  if (avvp_)
+    return parsing_head(window, taps);
   std::vector<torch::Tensor> visual, audio;
   for (const auto &segment : window) {
     visual.push_back(segment.visual);
@@ -274,8 +295,43 @@ WindowResult Model::head(const std::vector<SegmentFeatures> &window, const std::
   return result;
 }
 
+WindowResult Model::parsing_head(const std::vector<SegmentFeatures> &window, Taps *taps) const {
+  std::vector<torch::Tensor> visual, audio, clip;
+  for (size_t t = 0; t < window.size(); ++t) {
+    if (!window[t].clip.defined() || window[t].clip.numel() != config_.parsing.clip_feature_dim)
+      throw std::invalid_argument("an AVVP window needs the clip feature of every segment (SegmentFeatures::clip, " +
+                                  std::to_string(config_.parsing.clip_feature_dim) + " values); segment " +
+                                  std::to_string(t) + " has none");
+    visual.push_back(window[t].visual);
+    audio.push_back(window[t].audio);
+    clip.push_back(window[t].clip.to(device_, torch::kFloat32).view(-1));
+  }
+  const auto batch = [](const std::vector<torch::Tensor> &x) { return torch::stack(x).unsqueeze(0); };
+  auto out = avvp_->head(batch(visual), batch(audio), batch(clip), taps);
+  WindowResult result;
+  result.video_prob = out.global_prob[0].cpu();
+  result.video_labels = out.video_level[0].cpu();
+  result.audio_events = out.audio[0].cpu();
+  result.visual_events = out.visual[0].cpu();
+  result.audio_visual_events = out.audio_visual[0].cpu();
+  result.audio_frame_prob = out.audio_frame_prob[0].cpu();
+  result.visual_frame_prob = out.visual_frame_prob[0].cpu();
+  return result;
+}
+
 WindowResult Model::run_clip(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps) const {
   return head(encode(frames, audio, taps), taps);
+}
+
+WindowResult Model::run_clip(const torch::Tensor &frames, const torch::Tensor &audio, const torch::Tensor &clip_features,
+                             Taps *taps) const {
+  auto window = encode(frames, audio, taps);
+  if (clip_features.dim() != 2 || clip_features.size(0) != static_cast<int64_t>(window.size()))
+    throw std::invalid_argument("clip features must be [S, " + std::to_string(config_.parsing.clip_feature_dim) +
+                                "] with S = number of frames");
+  for (size_t s = 0; s < window.size(); ++s)
+    window[s].clip = clip_features[s];
+  return head(window, taps);
 }
 
 void Model::save(const std::string &path, const std::string &dtype) const {

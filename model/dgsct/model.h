@@ -27,6 +27,8 @@ namespace dgsct {
 
 struct AveNetImpl;
 struct AvsNetImpl;
+struct AvvpNetImpl;
+class DualEncoder;
 
 enum class Precision { FP32, BF16, FP16 };
 Precision parse_precision(const std::string &name); // "fp32", "bf16", "fp16"
@@ -40,12 +42,14 @@ struct ModelOptions {
   int threads = 0;
 };
 
-// Everything the head needs from one segment. AVE: the pooled visual and audio vectors (fp32).
-// AVS: the four projected visual maps and the projected audio vector.
+// Everything the head needs from one segment. AVE, AVVP: the pooled visual and audio vectors
+// (fp32). AVS: the four projected visual maps and the projected audio vector. AVVP also needs the
+// segment's R(2+1)D-18 clip feature (Model::clip_features, or precomputed).
 struct SegmentFeatures {
-  torch::Tensor visual;            // AVE [C_v]; undefined for AVS
-  torch::Tensor audio;             // AVE [C_a]; AVS [A] after audio_linear
+  torch::Tensor visual;            // AVE, AVVP [C_v]; undefined for AVS
+  torch::Tensor audio;             // AVE, AVVP [C_a]; AVS [A] after audio_linear
   std::vector<torch::Tensor> maps; // AVS: per scale [C, s, s], finest first
+  torch::Tensor clip;              // AVVP: [clip_feature_dim]
 };
 
 // The decoded result of one window of segments, with the raw scores behind it.
@@ -59,6 +63,12 @@ struct WindowResult {
   // sigmoid(logit) > 0.5), for the window positions `mask_frames`.
   torch::Tensor mask_logits, masks;
   std::vector<int> mask_frames;
+  // AVVP, per class: the video-level probability and label (uint8 0/1); per segment and class: the
+  // audio, visual and audio-visual events (uint8 0/1; an event needs its class at video level) and
+  // the frame probabilities behind the first two.
+  torch::Tensor video_prob, video_labels;                         // [classes]
+  torch::Tensor audio_events, visual_events, audio_visual_events; // [T, classes]
+  torch::Tensor audio_frame_prob, visual_frame_prob;              // [T, classes]
 };
 
 class Model {
@@ -76,6 +86,7 @@ public:
   const std::vector<std::string> &labels() const { return labels_; }
   int background_class() const { return config_.classes; }
   bool is_segmentation() const { return config_.is_segmentation(); }
+  bool is_parsing() const { return config_.is_parsing(); }
   std::string label_name(int label) const; // "background" for the background class
   // Official keys found in the weights file that never influence an output.
   const std::vector<std::string> &unused_keys() const { return unused_keys_; }
@@ -96,8 +107,11 @@ public:
   // AVS: the same, decoding masks only for the window positions `frames` (TPAVI still reads every
   // segment of the window; the decoder, which dominates the cost, runs only for these).
   WindowResult head(const std::vector<SegmentFeatures> &window, const std::vector<int> &frames, Taps *taps = nullptr) const;
-  // The whole-clip forward of the official code: encode all segments, then the head.
+  // The whole-clip forward of the official code: encode all segments, then the head. AVVP also
+  // needs the clip features [S, clip_feature_dim].
   WindowResult run_clip(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps = nullptr) const;
+  WindowResult run_clip(const torch::Tensor &frames, const torch::Tensor &audio, const torch::Tensor &clip_features,
+                        Taps *taps = nullptr) const;
 
   // Writes a self-describing model file, tensors stored as `dtype` ("F32", "F16" or "BF16").
   void save(const std::string &path, const std::string &dtype = "F32") const;
@@ -116,9 +130,12 @@ private:
   torch::Device device_;
   torch::nn::Module &module() const;
   WindowResult segmentation_head(const std::vector<SegmentFeatures> &window, const std::vector<int> &frames, Taps *taps) const;
+  WindowResult parsing_head(const std::vector<SegmentFeatures> &window, Taps *taps) const;
+  DualEncoder &encoder() const;
 
   std::shared_ptr<AveNetImpl> net_; // AVE
   std::shared_ptr<AvsNetImpl> avs_; // AVS
+  std::shared_ptr<AvvpNetImpl> avvp_; // AVVP
   std::vector<std::string> unused_keys_;
 };
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Golden parity of the AVVP model on ../shared/reference/avvp-small: every tap within its budget,
 // the decisions identical, and the streaming split equal to the whole-clip run.
-#include "avvp_net.h"
 #include "dgsct/golden.h"
+#include "dgsct/model.h"
 #include "support.h"
 #include "weights.h"
 
@@ -40,10 +40,10 @@ void add_discarded_temporal_maps(const dgsct::SafetensorsFile &weights, dgsct::T
 }
 
 struct Run {
-  dgsct::AvvpNet net{nullptr};
+  std::unique_ptr<dgsct::Model> model;
   torch::Tensor frames, audio, clip;
   dgsct::Taps taps;
-  dgsct::ParsingOutputs out;
+  dgsct::WindowResult out;
 };
 
 // One fp32 run shared by the tests.
@@ -51,18 +51,13 @@ Run &run() {
   static std::unique_ptr<Run> r;
   if (!r) {
     r = std::make_unique<Run>();
-    const auto config = dgsct::ModelConfig::preset(kFolder);
-    r->net = dgsct::AvvpNet(config);
-    auto weights = dgsct::SafetensorsFile::open(reference(kFolder) + "/weights.safetensors");
-    dgsct::load_state(*r->net, *weights, dgsct::unused_keys(config));
-    r->net->place(torch::kCPU, torch::kFloat32);
+    const auto weights_path = reference(kFolder) + "/weights.safetensors";
+    r->model = dgsct::Model::from_weights(dgsct::ModelConfig::preset(kFolder), weights_path, {});
     r->frames = input("frames_u8");
     r->audio = input("audio");
-    r->clip = input("video_st").unsqueeze(0);
-    torch::NoGradGuard no_grad;
-    auto segments = r->net->encode(r->frames, r->audio, &r->taps);
-    r->out = r->net->head(segments.visual.unsqueeze(0), segments.audio.unsqueeze(0), r->clip, &r->taps);
-    add_discarded_temporal_maps(*weights, r->taps);
+    r->clip = input("video_st");
+    r->out = r->model->run_clip(r->frames, r->audio, r->clip, &r->taps);
+    add_discarded_temporal_maps(*dgsct::SafetensorsFile::open(weights_path), r->taps);
   }
   return *r;
 }
@@ -87,31 +82,37 @@ TEST(AvvpGolden, EveryTapWithinItsBudget) {
 
 TEST(AvvpGolden, DecisionsIdentical) {
   auto &r = run();
-  EXPECT_TRUE(torch::equal(r.out.video_level[0], decoded("video_level")));
-  EXPECT_TRUE(torch::equal(r.out.audio[0], decoded("segment_audio")));
-  EXPECT_TRUE(torch::equal(r.out.visual[0], decoded("segment_visual")));
-  EXPECT_TRUE(torch::equal(r.out.audio_visual[0], decoded("segment_audio_visual")));
+  EXPECT_TRUE(torch::equal(r.out.video_labels, decoded("video_level")));
+  EXPECT_TRUE(torch::equal(r.out.audio_events, decoded("segment_audio")));
+  EXPECT_TRUE(torch::equal(r.out.visual_events, decoded("segment_visual")));
+  EXPECT_TRUE(torch::equal(r.out.audio_visual_events, decoded("segment_audio_visual")));
 }
 
 TEST(AvvpGolden, StreamingSplitEqualsWholeClip) {
   // Each segment encoded alone, then the head on the window: the per-segment split of spec 9.1.
   auto &r = run();
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> visual, audio;
+  std::vector<dgsct::SegmentFeatures> window;
   for (int64_t s = 0; s < r.frames.size(0); ++s) {
-    auto one = r.net->encode(r.frames.narrow(0, s, 1), r.audio.narrow(0, s, 1));
-    visual.push_back(one.visual[0]);
-    audio.push_back(one.audio[0]);
+    window.push_back(r.model->encode_segment(r.frames[s], r.audio[s]));
+    window.back().clip = r.clip[s];
   }
-  auto out = r.net->head(torch::stack(visual).unsqueeze(0), torch::stack(audio).unsqueeze(0), r.clip);
+  auto out = r.model->head(window);
   const auto budgets = dgsct::read_budgets(reference(kFolder) + "/tolerances.json");
   const auto rel = [](const torch::Tensor &a, const torch::Tensor &b) {
     return ((a - b).abs().max() / b.abs().max()).item<double>();
   };
-  EXPECT_LE(rel(out.global_prob, r.out.global_prob), budgets.at("output.global_prob") / 10);
+  EXPECT_LE(rel(out.video_prob, r.out.video_prob), budgets.at("output.global_prob") / 10);
   EXPECT_LE(rel(out.audio_frame_prob, r.out.audio_frame_prob), budgets.at("output.a_frame_prob") / 10);
   EXPECT_LE(rel(out.visual_frame_prob, r.out.visual_frame_prob), budgets.at("output.v_frame_prob") / 10);
-  EXPECT_TRUE(torch::equal(out.audio, r.out.audio));
-  EXPECT_TRUE(torch::equal(out.visual, r.out.visual));
-  EXPECT_TRUE(torch::equal(out.video_level, r.out.video_level));
+  EXPECT_TRUE(torch::equal(out.audio_events, r.out.audio_events));
+  EXPECT_TRUE(torch::equal(out.visual_events, r.out.visual_events));
+  EXPECT_TRUE(torch::equal(out.video_labels, r.out.video_labels));
+  // A window without clip features is refused, naming what is missing.
+  window[3].clip = torch::Tensor();
+  try {
+    r.model->head(window);
+    FAIL() << "a window without clip features was accepted";
+  } catch (const std::invalid_argument &e) {
+    EXPECT_NE(std::string(e.what()).find("segment 3"), std::string::npos) << e.what();
+  }
 }
