@@ -26,7 +26,7 @@ import torch
 
 PRESET_DIRS = [d for d in os.environ.get("DGSCT_PRESET_PATH", "").split(":") if d] + "@PRESET_DIRS@".split(":")
 LABEL_DIRS = "@LABEL_DIRS@".split(":")
-DEFAULT_LABELS = {"ave": "ave-categories.txt", "avs": "avs-sounding-object.txt"}
+DEFAULT_LABELS = {"ave": "ave-categories.txt", "avs": "avs-sounding-object.txt", "avvp": "avvp-categories.txt"}
 
 # Keys that only one task's checkpoint holds (spec section 1.1 and 5.6).
 TASK_MARKERS = {"ave": "CMBS.", "avs": "tpavi_b", "avvp": "fc_prob.", "avqa": "fc_ans."}

@@ -110,6 +110,25 @@ class Convert(unittest.TestCase):
         os.remove(output)
         self.assert_refused(state, "a AVS checkpoint", "preset ave-small is for AVE")
 
+    def test_avvp_checkpoint_converts_with_its_idle_keys(self):
+        # The golden AVVP weights plus the fc_caption layers the reference left out (never called).
+        small = os.path.join(REFERENCE, "avvp-small")
+        state = read_safetensors(os.path.join(small, "weights.safetensors"))
+        state["audio_adapter_blocks_p1.0.fc_caption.weight"] = torch.randn(192, 512)
+        state["audio_adapter_blocks_p1.0.fc_caption.bias"] = torch.zeros(192)
+        result, output = self.convert(self.save(state), "avvp-small")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        golden = subprocess.run([GOLDEN, "--model", output, "--input", os.path.join(small, "input.safetensors"),
+                                 "--taps", os.path.join(small, "taps.safetensors"),
+                                 "--tolerances", os.path.join(small, "tolerances.json"),
+                                 "--decoded", os.path.join(small, "decoded.safetensors"), "--quiet"],
+                                capture_output=True, text=True)
+        self.assertEqual(golden.returncode, 0, golden.stdout + golden.stderr)
+        self.assertIn("504 passed, 0 failed, 2 skipped", golden.stdout)
+        self.assertIn("video-level labels: Dog Chainsaw", golden.stdout)
+        os.remove(output)
+        self.assert_refused(state, "a AVVP checkpoint", "preset ave-small is for AVE")
+
     def test_half_precision_output_is_half_the_size(self):
         checkpoint = self.save(official_state())
         sizes = {}
