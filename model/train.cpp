@@ -3,6 +3,7 @@
 
 #include "ave_net.h"
 #include "avs_net.h"
+#include "avvp_net.h"
 #include "dgsct/frontend.h"
 #include "weights.h"
 
@@ -98,7 +99,56 @@ torch::Tensor forward(AvsNetImpl &net, const std::vector<const TrainingClip *> &
   return net.head(encoded.maps, encoded.audio.view({B, T, -1}));
 }
 
+ParsingOutputs forward(AvvpNetImpl &net, const std::vector<const TrainingClip *> &batch) {
+  const int64_t B = static_cast<int64_t>(batch.size()), T = net.config.segments;
+  for (const auto *clip : batch)
+    if (clip->frames.size(0) != T || clip->log_mel.size(0) != T || !clip->clip_features.defined() ||
+        clip->clip_features.size(0) != T || !clip->audio_events.defined() || !clip->visual_events.defined())
+      throw std::invalid_argument("AVVP training clips need " + std::to_string(T) +
+                                  " segments with clip features and audio and visual events");
+  net.prepare_attention();
+  auto encoded = net.encode_prepared(stack_inputs(batch, &TrainingClip::frames), stack_inputs(batch, &TrainingClip::log_mel));
+  return net.head(encoded.visual.view({B, T, -1}), encoded.audio.view({B, T, -1}),
+                  stack_inputs(batch, &TrainingClip::clip_features).view({B, T, -1}));
+}
+
+torch::Tensor stack_truth(const std::vector<const TrainingClip *> &batch, torch::Tensor TrainingClip::*field) {
+  std::vector<torch::Tensor> parts;
+  for (const auto *clip : batch)
+    parts.push_back(clip->*field);
+  return torch::stack(parts).to(torch::kFloat32);
+}
+
+// The segment decisions are `frame probability >= 0.5`, where a frame probability is the class's
+// probability times a soft map in (1, 2] (spec 6.4): it is not a probability (it can exceed 1), and
+// a class heard in many segments needs a class probability just under 0.5. A cross-entropy on the
+// distance to the threshold trains the decision itself. Only classes present in the clip count
+// (the video-level decision gates the others), else the rare positives drown among absent classes.
+torch::Tensor decision_loss(const torch::Tensor &frame_prob, const torch::Tensor &truth, const torch::Tensor &present) {
+  constexpr double sharpness = 20.0;
+  auto per_entry = torch::binary_cross_entropy_with_logits(sharpness * (frame_prob - 0.5), truth, {}, {}, at::Reduction::None);
+  auto weight = present.unsqueeze(1).expand_as(per_entry);
+  return (per_entry * weight).sum() / weight.sum().clamp_min(1.0);
+}
+
 } // namespace
+
+void ParsingCounts::add(const torch::Tensor &audio, const torch::Tensor &visual, const torch::Tensor &audio_truth,
+                        const torch::Tensor &visual_truth) {
+  const torch::Tensor decided[3] = {audio.to(torch::kBool), visual.to(torch::kBool), audio.to(torch::kBool) & visual.to(torch::kBool)};
+  const torch::Tensor truth[3] = {audio_truth.to(torch::kBool), visual_truth.to(torch::kBool),
+                                  audio_truth.to(torch::kBool) & visual_truth.to(torch::kBool)};
+  for (int m = 0; m < 3; ++m) {
+    tp[m] += (decided[m] & truth[m]).sum().item<int64_t>();
+    fp[m] += (decided[m] & ~truth[m]).sum().item<int64_t>();
+    fn[m] += (~decided[m] & truth[m]).sum().item<int64_t>();
+  }
+}
+
+double ParsingCounts::f1(int modality) const {
+  const double denominator = 2.0 * tp[modality] + fp[modality] + fn[modality];
+  return denominator > 0 ? 2.0 * tp[modality] / denominator : 1.0;
+}
 
 Trainer::Trainer(Model &model, const TrainOptions &options) : model_(model), options_(options) {
   if (model.device() != torch::Device(torch::kCPU) && model.precision() != Precision::FP32)
@@ -122,6 +172,8 @@ Trainer::~Trainer() {
   torch::NoGradGuard no_grad;
   if (model_.avs_)
     model_.avs_->prepare();
+  else if (model_.avvp_)
+    model_.avvp_->prepare();
   else
     model_.net_->prepare();
 }
@@ -131,6 +183,8 @@ std::unique_ptr<Model> Trainer::fresh_model(const ModelConfig &config, std::vect
   std::unique_ptr<Model> model(new Model(config, std::move(labels), ModelOptions{}));
   if (model->avs_)
     init_for_training(*model->avs_, config, model->avs_->encoder);
+  else if (model->avvp_)
+    init_for_training(*model->avvp_, config, model->avvp_->encoder);
   else
     init_for_training(*model->net_, config, model->net_->encoder);
   model->finish_loading();
@@ -138,8 +192,8 @@ std::unique_ptr<Model> Trainer::fresh_model(const ModelConfig &config, std::vect
 }
 
 std::unique_ptr<Model> Trainer::with_classes(const Model &model, const std::vector<std::string> &labels, uint64_t seed) {
-  if (model.is_segmentation())
-    throw std::invalid_argument("an AVS model has no classes to extend");
+  if (model.config().task != "ave")
+    throw std::invalid_argument("only AVE models can be extended with classes");
   const int old_classes = model.config().classes;
   for (int c = 0; c < old_classes; ++c)
     if (c >= static_cast<int>(labels.size()) || labels[c] != model.label_name(c))
@@ -171,7 +225,7 @@ void Trainer::calibrate(const std::vector<TrainingClip> &clips) {
   for (const auto &clip : clips)
     mels.push_back(clip.log_mel.reshape({-1, clip.log_mel.size(-1)}));
   auto all = torch::cat(mels, 0);
-  auto &bn0 = (model_.avs_ ? model_.avs_->encoder : model_.net_->encoder).htsat->bn0;
+  auto &bn0 = model_.encoder().htsat->bn0;
   bn0->running_mean.copy_(all.mean(0));
   bn0->running_var.copy_(all.var(0, /*unbiased=*/false));
 }
@@ -195,6 +249,20 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
     auto set = truth.to(torch::kBool);
     stats.intersection = (decoded & set).sum().item<double>();
     stats.union_ = (decoded | set).sum().item<double>();
+    return stats;
+  }
+  if (model_.avvp_) {
+    auto out = forward(*model_.avvp_, batch);
+    auto audio = stack_truth(batch, &TrainingClip::audio_events), visual = stack_truth(batch, &TrainingClip::visual_events);
+    auto present = torch::max(std::get<0>(audio.max(1)), std::get<0>(visual.max(1))); // [B, classes]
+    auto loss = torch::binary_cross_entropy(out.global_prob.clamp(1e-6, 1 - 1e-6), present) +
+                decision_loss(out.audio_frame_prob, audio, present) + decision_loss(out.visual_frame_prob, visual, present);
+    optimizer_->zero_grad();
+    loss.backward();
+    optimizer_->step();
+    StepStats stats;
+    stats.loss = loss.item<double>();
+    stats.parsing.add(out.audio, out.visual, audio, visual);
     return stats;
   }
   auto &net = *model_.net_;
@@ -239,6 +307,14 @@ torch::Tensor Trainer::predict_masks(const std::vector<const TrainingClip *> &ba
     throw std::invalid_argument("predict_masks needs an AVS model");
   torch::NoGradGuard no_grad;
   return decode_masks(forward(*model_.avs_, batch));
+}
+
+std::pair<torch::Tensor, torch::Tensor> Trainer::predict_events(const std::vector<const TrainingClip *> &batch) {
+  if (!model_.avvp_)
+    throw std::invalid_argument("predict_events needs an AVVP model");
+  torch::NoGradGuard no_grad;
+  auto out = forward(*model_.avvp_, batch);
+  return {out.audio, out.visual};
 }
 
 std::vector<std::vector<int>> Trainer::predict(const std::vector<const TrainingClip *> &batch) {

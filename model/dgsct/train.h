@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Training and fine-tuning with the official losses. AVE: binary cross-entropy on each segment's
 // is-event logit and cross-entropy on the window's event class. AVS: binary cross-entropy on every
-// pixel's mask logit (the main term of the official S4 loss).
+// pixel's mask logit (the main term of the official S4 loss). AVVP: binary cross-entropy on the
+// video-level probabilities, and on each segment's decision margin against segment-level truth
+// (the official training sees video-level labels only; the synthetic world knows every segment).
 //
 //   auto model = dgsct::Trainer::fresh_model(config, labels, /*seed=*/1);
 //   dgsct::Trainer trainer(*model, {});
@@ -28,6 +30,8 @@ struct TrainingClip {
   torch::Tensor log_mel;   // [T, 1, frames, mels]: Model::log_mel() output
   std::vector<int> labels; // AVE, per segment: class, or background_class()
   torch::Tensor masks;     // AVS: [T, mask_size, mask_size] uint8, 1 on the sounding object
+  torch::Tensor clip_features;             // AVVP: [T, clip_feature_dim]
+  torch::Tensor audio_events, visual_events; // AVVP: [T, classes] uint8, 1 where the class is heard / seen
 };
 
 struct TrainOptions {
@@ -36,10 +40,20 @@ struct TrainOptions {
   bool adapters_and_heads_only = false;
 };
 
+// AVVP: true positives, false positives and false negatives of decoded (segment, class) events
+// per modality, summed over clips; F1 = 2 tp / (2 tp + fp + fn).
+struct ParsingCounts {
+  int64_t tp[3] = {0, 0, 0}, fp[3] = {0, 0, 0}, fn[3] = {0, 0, 0}; // audio, visual, audio-visual
+  void add(const torch::Tensor &audio, const torch::Tensor &visual, const torch::Tensor &audio_truth,
+           const torch::Tensor &visual_truth);
+  double f1(int modality) const;
+};
+
 struct StepStats {
   double loss = 0, event_loss = 0, class_loss = 0;
   int correct = 0, segments = 0; // AVE: decoded segment labels against the truth, before the step
   double intersection = 0, union_ = 0; // AVS: of decoded and true masks, summed over the batch
+  ParsingCounts parsing;               // AVVP: decoded segment events against the truth
 };
 
 class Trainer {
@@ -65,6 +79,8 @@ public:
   std::vector<std::vector<int>> predict(const std::vector<const TrainingClip *> &batch);
   // AVS: decoded masks of a batch [B * T, size, size] uint8, without gradients.
   torch::Tensor predict_masks(const std::vector<const TrainingClip *> &batch);
+  // AVVP: decoded audio and visual events of a batch, each [B, T, classes] uint8, without gradients.
+  std::pair<torch::Tensor, torch::Tensor> predict_events(const std::vector<const TrainingClip *> &batch);
   // Parameters this trainer changes, with their official names.
   const std::vector<std::pair<std::string, torch::Tensor>> &trainable() const { return trainable_; }
 
