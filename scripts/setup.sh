@@ -11,7 +11,7 @@ packages="
   nlohmann-json3-dev libjson-glib-dev libgtest-dev libcairo2-dev fonts-dejavu-core
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  python3-torch
+  python3-torch python3-torchvision
 "
 
 missing=""
