@@ -100,6 +100,13 @@ void AvvpNetImpl::place(torch::Device device, torch::ScalarType dtype) {
 
 torch::Device AvvpNetImpl::device() const { return encoder.device(); }
 
+void AvvpNetImpl::add_clip_encoder() {
+  if (!clip_encoder) {
+    clip_encoder = register_module("clip_encoder", ClipEncoder());
+    place_state(*clip_encoder, device(), torch::kFloat32);
+  }
+}
+
 EncodedSegments AvvpNetImpl::encode(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps) {
   auto log_mel = encoder.htsat->log_mel(audio);
   if (taps) {

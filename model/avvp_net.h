@@ -6,6 +6,7 @@
 #pragma once
 
 #include "audio_gate.h"
+#include "clip_encoder.h"
 #include "dual_encoder.h"
 #include "grouping.h"
 
@@ -34,6 +35,9 @@ struct AvvpNetImpl : torch::nn::Module {
   void prepare_attention();
   void place(torch::Device device, torch::ScalarType encoder_dtype);
   torch::Device device() const;
+  // Adds the R(2+1)D-18 that computes the clip features from frames (registered last, as
+  // `clip_encoder.*`: the official keys keep their order). It runs in fp32.
+  void add_clip_encoder();
 
   ModelConfig config;
   torch::Tensor audio_token, visual_token; // [classes, dim] class tokens of the groupings
@@ -42,6 +46,7 @@ struct AvvpNetImpl : torch::nn::Module {
   torch::nn::Linear fc_prob{nullptr}, fc_prob_a{nullptr}, fc_prob_v{nullptr}, fc_cls{nullptr};
   AudioGate temporal_attn{nullptr};
   DualEncoder encoder;
+  ClipEncoder clip_encoder{nullptr}; // when the model file carries one
   torch::ScalarType encoder_dtype = torch::kFloat32;
 };
 TORCH_MODULE(AvvpNet);

@@ -170,9 +170,36 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelOptions &
     throw FileError(path + ": metadata 'dgsct.labels' is not a JSON list of strings");
   }
   std::unique_ptr<Model> model(new Model(config, std::move(labels), options));
+  if (model->avvp_ && file->find("clip_encoder.stem.0.weight"))
+    model->avvp_->add_clip_encoder();
   model->unused_keys_ = load_state(model->module(), *file, dgsct::unused_keys(config));
   model->finish_loading();
   return model;
+}
+
+bool Model::has_clip_encoder() const { return avvp_ && avvp_->clip_encoder; }
+
+torch::Tensor Model::clip_features(const torch::Tensor &frames) const {
+  if (!has_clip_encoder())
+    throw std::invalid_argument("model '" + config_.name + "' carries no clip encoder (pack one with dgsct-pack --clip-encoder)");
+  torch::NoGradGuard no_grad;
+  return avvp_->clip_encoder->forward(prepare_clips(frames, device_));
+}
+
+void Model::load_clip_encoder(const std::string &weights_path) {
+  if (!avvp_)
+    throw std::invalid_argument("only AVVP models have a clip encoder");
+  auto file = SafetensorsFile::open(weights_path);
+  ClipEncoder loaded;
+  // torchvision's file also holds the Kinetics classifier, which the features do not use.
+  const std::vector<KeySpec> classifier = {{"fc.weight", {400, 512}, DType::F32}, {"fc.bias", {400}, DType::F32}};
+  load_state(*loaded, *file, classifier);
+  avvp_->add_clip_encoder();
+  torch::NoGradGuard no_grad;
+  auto target = state_dict(*avvp_->clip_encoder);
+  auto source = state_dict(*loaded);
+  for (size_t i = 0; i < target.size(); ++i)
+    target[i].second.copy_(source[i].second);
 }
 
 std::unique_ptr<Model> Model::random(const ModelConfig &config, const ModelOptions &options, uint64_t seed) {

@@ -13,6 +13,11 @@ keys that never influence an output and writes the model file. Nothing is writte
     dgsct-convert best_82.18.pt --preset ave-paper --output ave.safetensors [--dtype fp16]
     dgsct-convert best_82.18.pt --preset ave-paper --check
     dgsct-convert S4_pvt_best.pth --preset avs-s4-paper --output avs-s4.safetensors
+    dgsct-convert avst.pt --preset avqa-paper --output avqa.safetensors
+    dgsct-convert MGN_Net.pt --preset avvp-paper --clip-encoder r2plus1d_18-91a641e6.pth --output avvp.safetensors
+
+AVVP models read R(2+1)D-18 clip features: --clip-encoder takes torchvision's usual r2plus1d_18
+weight file and packs it into the model file, which then computes the features from frames.
 """
 import argparse
 import json
@@ -26,10 +31,13 @@ import torch
 
 PRESET_DIRS = [d for d in os.environ.get("DGSCT_PRESET_PATH", "").split(":") if d] + "@PRESET_DIRS@".split(":")
 LABEL_DIRS = "@LABEL_DIRS@".split(":")
-DEFAULT_LABELS = {"ave": "ave-categories.txt", "avs": "avs-sounding-object.txt", "avvp": "avvp-categories.txt"}
+DEFAULT_LABELS = {"ave": "ave-categories.txt", "avs": "avs-sounding-object.txt", "avvp": "avvp-categories.txt",
+                  "avqa": "avqa-answers.txt"}
 
 # Keys that only one task's checkpoint holds (spec section 1.1 and 5.6).
 TASK_MARKERS = {"ave": "CMBS.", "avs": "tpavi_b", "avvp": "fc_prob.", "avqa": "fc_ans."}
+# Keys by which torchvision's r2plus1d_18 weights are recognised (first and last convolution).
+CLIP_ENCODER_MARKERS = ("stem.0.weight", "stem.3.weight", "layer4.1.conv2.0.3.weight")
 # The PVT-v2-b5 that the AVS model builds (and even loads) but never calls (spec 5.6).
 DEAD_BACKBONE = "encoder_backbone."
 
@@ -140,6 +148,7 @@ def main(argv=None):
     parser.add_argument("--labels", help="label file, one name per line (default: the task's shipped list)")
     parser.add_argument("--dtype", choices=list(STORAGE_DTYPES), default="fp32", help="storage precision")
     parser.add_argument("--check", action="store_true", help="only report what the checkpoint holds")
+    parser.add_argument("--clip-encoder", help="AVVP: torchvision's r2plus1d_18 weights (.pth) to pack as the clip encoder")
     args = parser.parse_args(argv)
     if bool(args.output) == args.check:
         parser.error("give exactly one of --output and --check")
@@ -169,6 +178,20 @@ def main(argv=None):
                 raise ConversionError(f"{args.checkpoint}: key '{key}' says adapter {field} = {value}, "
                                       f"preset {preset['name']} has {preset['adapter'][field]}")
 
+        clip_state = None
+        if args.clip_encoder:
+            if task != "avvp":
+                raise ConversionError(f"--clip-encoder: only AVVP models read clip features ({preset['name']} is {task.upper()})")
+            clip_state, clip_fmt, _ = load_state_dict(args.clip_encoder)
+            missing = [k for k in CLIP_ENCODER_MARKERS if k not in clip_state]
+            if missing:
+                raise ConversionError(f"{args.clip_encoder}: not torchvision's r2plus1d_18 (no key '{missing[0]}')")
+            # Files saved before PyTorch 0.4.1 (torchvision's own among them) lack the batch norms'
+            # step counters, which eval-mode batch norm never reads.
+            for key in [k for k in clip_state if k.endswith(".running_mean")]:
+                clip_state.setdefault(key[: -len("running_mean")] + "num_batches_tracked", torch.tensor(0))
+            print(f"{args.clip_encoder}: {clip_fmt} format, {len(clip_state)} tensors of an R(2+1)D-18")
+
         labels = find_file(args.labels or DEFAULT_LABELS[task], LABEL_DIRS, "label file")
         # dgsct-pack checks every key and shape and writes the model file (temp + rename).
         out_dir = os.path.dirname(os.path.abspath(args.output)) if args.output else None
@@ -176,9 +199,14 @@ def main(argv=None):
             bare = os.path.join(tmp, "state.safetensors")
             write_safetensors(bare, state)
             command = [pack, "--preset", preset_path, "--weights", bare, "--labels", labels]
+            if clip_state is not None:
+                clip_bare = os.path.join(tmp, "clip_encoder.safetensors")
+                write_safetensors(clip_bare, clip_state)
+                command += ["--clip-encoder", clip_bare]
             command += ["--check"] if args.check else ["--output", args.output, "--dtype", STORAGE_DTYPES[args.dtype]]
             result = subprocess.run(command, capture_output=True, text=True)
-            sys.stdout.write(result.stdout.replace(bare, args.checkpoint))
+            stdout = result.stdout.replace(bare, args.checkpoint)
+            sys.stdout.write(stdout.replace(clip_bare, args.clip_encoder) if clip_state is not None else stdout)
             if result.returncode != 0:
                 raise ConversionError(result.stderr.strip().removeprefix("error: ").replace(bare, args.checkpoint))
         return 0

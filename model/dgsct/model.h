@@ -107,6 +107,15 @@ public:
   // AVS: the same, decoding masks only for the window positions `frames` (TPAVI still reads every
   // segment of the window; the decoder, which dominates the cost, runs only for these).
   WindowResult head(const std::vector<SegmentFeatures> &window, const std::vector<int> &frames, Taps *taps = nullptr) const;
+  // AVVP: whether the model file carries the R(2+1)D-18 clip encoder, and the clip features it
+  // computes from frames spread over each segment: frames [S, F, H, W, 3] uint8 RGB, F >= 1 (8 are
+  // picked evenly) -> [S, clip_feature_dim] fp32 on the model's device.
+  bool has_clip_encoder() const;
+  torch::Tensor clip_features(const torch::Tensor &frames) const;
+  // AVVP: loads torchvision's r2plus1d_18 weights (safetensors, its key names) as the clip encoder;
+  // save() then keeps it in the model file.
+  void load_clip_encoder(const std::string &weights_path);
+
   // The whole-clip forward of the official code: encode all segments, then the head. AVVP also
   // needs the clip features [S, clip_feature_dim].
   WindowResult run_clip(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps = nullptr) const;

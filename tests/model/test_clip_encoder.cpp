@@ -2,6 +2,7 @@
 // The R(2+1)D-18 clip encoder against Debian's torchvision r2plus1d_18 on random weights
 // (clip_encoder_reference.py writes the reference).
 #include "clip_encoder.h"
+#include "dgsct/model.h"
 #include "dgsct/safetensors.h"
 #include "support.h"
 #include "weights.h"
@@ -79,4 +80,32 @@ TEST(ClipEncoder, RefusesMalformedFrames) {
   EXPECT_THROW(dgsct::prepare_clips(torch::zeros({2, 8, 10, 10}, torch::kUInt8), torch::kCPU), std::invalid_argument);
   EXPECT_THROW(dgsct::prepare_clips(torch::zeros({2, 0, 10, 10, 3}, torch::kUInt8), torch::kCPU), std::invalid_argument);
   EXPECT_THROW(dgsct::prepare_clips(torch::zeros({2, 8, 10, 10, 3}), torch::kCPU), std::invalid_argument);
+}
+
+TEST(ClipEncoder, AvvpModelFileCarriesIt) {
+  // avvp-small with the clip encoder added, saved and loaded again: the file keeps it, and the
+  // model's clip features are the encoder's on our preparation of the frames.
+  auto &r = reference();
+  auto model = dgsct::Model::from_weights(dgsct::ModelConfig::preset("avvp-small"),
+                                          std::string(std::getenv("DGSCT_REFERENCE_DIR")) + "/avvp-small/weights.safetensors", {});
+  EXPECT_FALSE(model->has_clip_encoder());
+  EXPECT_THROW(model->clip_features(tensor("frames")), std::invalid_argument);
+  const auto weights = dgsct::test::scratch("r2plus1d_18-copy.safetensors");
+  {
+    dgsct::SafetensorsWriter writer;
+    for (const auto &kv : dgsct::state_dict(*r.net))
+      writer.add(kv.first, dgsct::dtype_of(kv.second.scalar_type()), kv.second.sizes().vec(), kv.second.contiguous().data_ptr(),
+                 kv.second.nbytes());
+    writer.write(weights);
+  }
+  model->load_clip_encoder(weights);
+  std::remove(weights.c_str());
+  const auto path = dgsct::test::scratch("avvp-with-clip-encoder.safetensors");
+  model->save(path);
+  auto loaded = dgsct::Model::load(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(loaded->has_clip_encoder());
+  torch::NoGradGuard no_grad;
+  auto expected = r.net->forward(dgsct::prepare_clips(tensor("frames"), torch::kCPU));
+  EXPECT_LE(rel(loaded->clip_features(tensor("frames")), expected), 1e-6);
 }

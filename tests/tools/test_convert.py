@@ -116,8 +116,19 @@ class Convert(unittest.TestCase):
         state = read_safetensors(os.path.join(small, "weights.safetensors"))
         state["audio_adapter_blocks_p1.0.fc_caption.weight"] = torch.randn(192, 512)
         state["audio_adapter_blocks_p1.0.fc_caption.bias"] = torch.zeros(192)
-        result, output = self.convert(self.save(state), "avvp-small")
+        # torchvision's r2plus1d_18 weights as its usual .pth file, packed as the clip encoder.
+        import torchvision
+        clip_path = os.path.join(self.dir, "r2plus1d_18.pth")
+        # As torchvision's file was saved: without the batch norms' step counters.
+        clip_state = {k: v for k, v in torchvision.models.video.r2plus1d_18().state_dict().items()
+                      if not k.endswith("num_batches_tracked")}
+        torch.save(clip_state, clip_path)
+        result, output = self.convert(self.save(state), "avvp-small", "--clip-encoder", clip_path)
         self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("tensors of an R(2+1)D-18", result.stdout)
+        packed = read_safetensors(output)
+        self.assertIn("clip_encoder.layer4.1.conv2.0.3.weight", packed)
+        self.assertNotIn("clip_encoder.fc.weight", packed)
         golden = subprocess.run([GOLDEN, "--model", output, "--input", os.path.join(small, "input.safetensors"),
                                  "--taps", os.path.join(small, "taps.safetensors"),
                                  "--tolerances", os.path.join(small, "tolerances.json"),
@@ -127,7 +138,28 @@ class Convert(unittest.TestCase):
         self.assertIn("504 passed, 0 failed, 2 skipped", golden.stdout)
         self.assertIn("video-level labels: Dog Chainsaw", golden.stdout)
         os.remove(output)
-        self.assert_refused(state, "a AVVP checkpoint", "preset ave-small is for AVE")
+        result, _ = self.convert(self.save(state), "avvp-small", "--clip-encoder", self.save(state, "other.pt"))
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("not torchvision's r2plus1d_18 (no key 'stem.0.weight')", result.stderr)
+
+    def test_avqa_checkpoint_with_the_data_parallel_prefix(self):
+        # The official AVQA script saves from nn.DataParallel: every key is `module.<name>`.
+        small = os.path.join(REFERENCE, "avqa-small")
+        state = read_safetensors(os.path.join(small, "weights.safetensors"))
+        checkpoint = self.save(state, prefix="module.")
+        result = subprocess.run([sys.executable, CONVERT, checkpoint, "--preset", "avqa-small", "--check"],
+                                capture_output=True, text=True)
+        self.assertIn("module. prefix stripped", result.stdout)
+        self.assertIn("tokens 2, reduction 2, groups 4, batch_norm False, audio_gate False, visual_gate True", result.stdout)
+        if "has no model yet" in result.stderr:
+            self.skipTest("dgsct-pack does not build AVQA models yet")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("every key of preset avqa-small present", result.stdout)
+        self.assertEqual(os.listdir(self.dir), ["ckpt.pt"])
+
+    def test_avqa_checkpoint_is_refused_by_another_task(self):
+        state = read_safetensors(os.path.join(REFERENCE, "avqa-small", "weights.safetensors"))
+        self.assert_refused({"module." + k: v for k, v in state.items()}, "a AVQA checkpoint", "preset ave-small is for AVE")
 
     def test_half_precision_output_is_half_the_size(self):
         checkpoint = self.save(official_state())
