@@ -133,11 +133,14 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
   if (c.adapter.resample != "token_conv" && c.adapter.resample != "interpolate")
     throw std::runtime_error(source + ".adapter: resample must be 'token_conv' or 'interpolate'");
 
-  Reader t = r.child("temporal");
   const bool event_head = c.task == "ave";
-  c.temporal = {c.is_parsing() ? 0 : t.positive("video_fc"), event_head ? t.positive("audio_fc") : 0, t.positive("d_model"),
-                t.positive("feedforward"),       t.positive("heads"),             t.positive("encoder_layers"),
-                t.positive("audio_lstm_hidden"), t.positive("video_lstm_hidden"), t.get<double>("gamma")};
+  c.temporal = {};
+  if (!c.is_question_answering()) {
+    Reader t = r.child("temporal");
+    c.temporal = {c.is_parsing() ? 0 : t.positive("video_fc"), event_head ? t.positive("audio_fc") : 0, t.positive("d_model"),
+                  t.positive("feedforward"),       t.positive("heads"),             t.positive("encoder_layers"),
+                  t.positive("audio_lstm_hidden"), t.positive("video_lstm_hidden"), t.get<double>("gamma")};
+  }
 
   if (c.is_segmentation()) {
     Reader sg = r.child("segmentation");
@@ -151,6 +154,10 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
                  p.get<double>("assign_eps")};
     if (c.parsing.dim % c.parsing.heads)
       throw std::runtime_error(source + ".parsing: dim must divide by heads");
+  } else if (c.is_question_answering()) {
+    Reader q = r.child("question_answering");
+    c.question = {q.positive("width"), q.positive("vocabulary"), q.positive("question_length"), q.positive("heads"),
+                  q.get<std::vector<int>>("match_hidden")};
   } else if (event_head) {
     Reader cm = r.child("cmbs");
     c.cmbs = {cm.positive("topk"), cm.get<double>("gamma")};
@@ -177,6 +184,16 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
       fail("htsat stage dims must divide by heads and grids by windows");
   if (c.task == "ave" && c.cmbs.topk > c.segments)
     fail("cmbs.topk exceeds segments");
+  if (c.is_question_answering()) {
+    const auto &q = c.question;
+    if (q.width != c.swin.stages().back().dim)
+      fail("question_answering.width must equal the Swin's final width (the grounding compares its tokens with the audio)");
+    if (q.width % q.heads)
+      fail("question_answering.width must divide by heads");
+    for (int w : q.match_hidden)
+      if (w <= 0)
+        fail("question_answering.match_hidden widths must be positive");
+  }
   if (c.is_segmentation()) {
     const auto &sg = c.segmentation;
     if (sg.map_sizes.size() != 4 || sg.output_hidden.size() != 2)

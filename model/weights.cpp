@@ -170,6 +170,18 @@ void unused_avvp_keys(std::vector<KeySpec> &out, const ModelConfig &c) {
                            c.temporal.feedforward, false);
 }
 
+// AVQA (its reference README's table): a second audio projection and a LayerNorm that the forward
+// never calls. (The match MLP fc1-fc4 is kept: training uses it.)
+void unused_avqa_keys(std::vector<KeySpec> &out, const ModelConfig &c) {
+  const int w = c.question.width, ca = c.htsat.stages().back().dim;
+  out.push_back({"fc_a1_pure.weight", {w, ca}, DType::F32});
+  out.push_back({"fc_a1_pure.bias", {w}, DType::F32});
+  out.push_back({"fc_a2_pure.weight", {w, w}, DType::F32});
+  out.push_back({"fc_a2_pure.bias", {w}, DType::F32});
+  out.push_back({"norm3.weight", {w}, DType::F32});
+  out.push_back({"norm3.bias", {w}, DType::F32});
+}
+
 } // namespace
 
 std::vector<std::pair<std::string, torch::Tensor>> state_dict(const torch::nn::Module &module) {
@@ -222,6 +234,8 @@ std::vector<KeySpec> unused_keys(const ModelConfig &c) {
     unused_avs_keys(out, c);
   else if (c.is_parsing())
     unused_avvp_keys(out, c);
+  else if (c.is_question_answering())
+    unused_avqa_keys(out, c);
   else if (c.task == "ave")
     unused_ave_keys(out, c);
   return out;

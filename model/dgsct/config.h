@@ -105,20 +105,34 @@ struct ParsingConfig {
   double assign_eps;     // added to each group's assignment sum
 };
 
+// The AVQA head (spec 6.6): the pooled audio projected to `width`, audio-guided spatial grounding of
+// each frame's token map, a question LSTM, question-guided attention over the segments, fusion and
+// one logit per answer (the answers are `classes`). The training-only match MLP reads the audio and
+// grounded visual vectors side by side.
+struct QuestionAnsweringConfig {
+  int width;                     // head width (= the Swin's final width: grounding compares tokens with audio)
+  int vocabulary;                // question tokens; index 0 is <pad>
+  int question_length;           // tokens per question after padding
+  int heads;                     // of the two question-guided attentions
+  std::vector<int> match_hidden; // hidden widths of the match MLP (2 * width -> ... -> 2)
+};
+
 struct ModelConfig {
   std::string name;
-  std::string task; // "ave" (events), "avs" (sounding-object masks) or "avvp" (audio, visual, audio-visual events)
+  std::string task; // "ave" (events), "avs" (sounding-object masks), "avvp" (audio, visual, audio-visual events)
+                    // or "avqa" (answers to questions)
   int segments;     // per window (T)
-  int classes;      // AVE: background label = classes; AVS: 1 (the sounding object); AVVP: event classes
+  int classes;      // AVE: background label = classes; AVS: 1 (the sounding object); AVVP: event classes; AVQA: answers
   VideoInput video;
   AudioInput audio;
   SwinConfig swin;
   HtsatConfig htsat;
   AdapterConfig adapter;
-  TemporalConfig temporal;
+  TemporalConfig temporal;         // not AVQA
   CmbsConfig cmbs;                 // AVE only
   SegmentationConfig segmentation; // AVS only
   ParsingConfig parsing;           // AVVP only
+  QuestionAnsweringConfig question; // AVQA only
   std::string source_json; // the preset text this was parsed from
 
   // Throws std::runtime_error naming `source` and the offending field.
@@ -129,6 +143,7 @@ struct ModelConfig {
 
   bool is_segmentation() const { return task == "avs"; }
   bool is_parsing() const { return task == "avvp"; }
+  bool is_question_answering() const { return task == "avqa"; }
 
   // Swin block b of stage s pairs with HTS-AT block j when the depths are equal (b = j); when
   // Swin is three times deeper, HTS-AT block j pairs with Swin block 3j + 2.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Presets: derived geometry against the reference configs, and the paper presets' key lists.
 #include "ave_net.h"
+#include "avqa_net.h"
 #include "avs_net.h"
 #include "avvp_net.h"
 #include "dgsct/flops.h"
@@ -10,6 +11,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -206,6 +208,79 @@ TEST(Presets, AvvpPaperModelHasExactlyTheOfficialKeys) {
   const auto config = ModelConfig::preset("avvp-paper");
   dgsct::AvvpNetImpl net(config);
   EXPECT_EQ(expect_official_keys(net, config, "avvp-full"), 3064u);
+}
+
+namespace {
+
+// The AVQA references: backbone stages, adapter variant, head widths.
+void expect_matches_avqa_reference(const ModelConfig &config, const std::string &folder) {
+  SCOPED_TRACE(folder);
+  const auto ref = read_json(reference(folder) + "/config.json");
+  const auto expect_backbone = [](const std::vector<dgsct::StageGeometry> &ours, const nlohmann::json &stages) {
+    ASSERT_EQ(ours.size(), stages.size());
+    for (size_t s = 0; s < ours.size(); ++s) {
+      const auto &r = stages[s];
+      const auto &shift = r["shift_per_block"][1];
+      EXPECT_EQ(ours[s].grid, r["resolution"][0].get<int>()) << "stage " << s;
+      EXPECT_EQ(ours[s].dim, r["dim"].get<int>()) << "stage " << s;
+      EXPECT_EQ(ours[s].depth, r["depth"].get<int>()) << "stage " << s;
+      EXPECT_EQ(ours[s].heads, r["heads"].get<int>()) << "stage " << s;
+      EXPECT_EQ(ours[s].window, r["window"].is_array() ? r["window"][0].get<int>() : r["window"].get<int>()) << "stage " << s;
+      EXPECT_EQ(ours[s].shift, shift.is_array() ? shift[0].get<int>() : shift.get<int>()) << "stage " << s;
+    }
+  };
+  expect_backbone(config.swin.stages(), ref["visual_backbone"]["stages"]);
+  expect_backbone(config.htsat.stages(), ref["audio_backbone"]["stages"]);
+  const auto &adapters = ref["adapters"];
+  EXPECT_EQ(config.slots().size(), adapters["num_pairs"].get<size_t>());
+  EXPECT_EQ(config.adapter.tokens, adapters["num_tokens"].get<int>());
+  EXPECT_EQ(config.adapter.reduction, adapters["reduction_factor"].get<int>());
+  EXPECT_EQ(config.adapter.groups, adapters["num_conv_group"].get<int>());
+  EXPECT_EQ(config.adapter.batch_norm, adapters["use_bn"].get<bool>());
+  EXPECT_EQ(config.adapter.audio_gate, adapters["audio_gate"].get<bool>());
+  EXPECT_EQ(config.adapter.visual_gate, adapters["visual_gate"].get<bool>());
+  EXPECT_EQ(config.adapter.ln_before, adapters["ln_before"].get<bool>());
+  EXPECT_EQ(config.adapter.alpha, adapters["alpha"].get<double>());
+  EXPECT_EQ(config.adapter.beta, adapters["beta"].get<double>());
+  EXPECT_EQ(config.segments, ref["segments"].get<int>());
+  EXPECT_EQ(config.video.size, ref["visual_frontend"]["resize"][0].get<int>());
+  const auto &head = ref["head"], &question = ref["question"];
+  EXPECT_EQ(config.question.width, head["width"].get<int>());
+  EXPECT_EQ(config.question.heads, head["attn_heads"].get<int>());
+  EXPECT_EQ(config.question.vocabulary, head["qst_encoder"]["vocab"].get<int>());
+  EXPECT_EQ(config.question.vocabulary, question["vocab_size"].get<int>());
+  EXPECT_EQ(config.question.question_length, question["max_len"].get<int>());
+  EXPECT_EQ(config.classes, question["answers"].get<int>());
+  EXPECT_EQ(config.classes, head["fc_ans"][1].get<int>());
+  auto mlp = head["match_mlp"].get<std::vector<int>>();
+  EXPECT_EQ(config.question.match_hidden, std::vector<int>(mlp.begin() + 1, mlp.end() - 1));
+}
+
+} // namespace
+
+TEST(Presets, AvqaGeometryMatchesTheReference) {
+  expect_matches_avqa_reference(ModelConfig::preset("avqa-small"), "avqa-small");
+  expect_matches_avqa_reference(ModelConfig::preset("avqa-paper"), "avqa-full");
+}
+
+// keys.tsv lists the unwrapped model's names; the official checkpoint (saved from nn.DataParallel)
+// prefixes every key with `module.`, which dgsct-convert strips before the keys are checked.
+TEST(Presets, AvqaPaperModelHasExactlyTheOfficialKeys) {
+  const auto config = ModelConfig::preset("avqa-paper");
+  dgsct::AvqaNetImpl net(config);
+  EXPECT_EQ(expect_official_keys(net, config, "avqa-full"), 1950u);
+  // In the official order, too (state-dict order; the unused keys left out).
+  std::vector<std::string> official, ours;
+  std::ifstream in(reference("avqa-full") + "/keys.tsv");
+  std::set<std::string> unused;
+  for (const auto &spec : dgsct::unused_keys(config))
+    unused.insert(spec.name);
+  for (std::string line; std::getline(in, line);)
+    if (auto name = line.substr(0, line.find('\t')); !unused.count(name))
+      official.push_back(name);
+  for (const auto &kv : dgsct::state_dict(net))
+    ours.push_back(kv.first);
+  EXPECT_EQ(ours, official);
 }
 
 TEST(Presets, PaperEncoderCostMatchesTheSpec) {
