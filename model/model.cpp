@@ -205,6 +205,8 @@ void Model::load_clip_encoder(const std::string &weights_path) {
 std::unique_ptr<Model> Model::random(const ModelConfig &config, const ModelOptions &options, uint64_t seed) {
   torch::manual_seed(seed);
   std::unique_ptr<Model> model(new Model(config, {}, options));
+  if (model->avvp_)
+    model->avvp_->clip_encoder = model->avvp_->register_module("clip_encoder", ClipEncoder());
   torch::NoGradGuard no_grad;
   for (auto &kv : state_dict(model->module()))
     if (kv.second.is_floating_point() && kv.first.find("running_var") == std::string::npos)

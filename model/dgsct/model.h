@@ -78,7 +78,7 @@ public:
   // A bare state dict (official key names) plus the preset it was made with.
   static std::unique_ptr<Model> from_weights(const ModelConfig &config, const std::string &weights_path,
                                              std::vector<std::string> labels, const ModelOptions &options = {});
-  // Random weights, for benchmarks.
+  // Random weights, for benchmarks (AVVP: with a clip encoder).
   static std::unique_ptr<Model> random(const ModelConfig &config, const ModelOptions &options = {}, uint64_t seed = 0);
   ~Model();
 
