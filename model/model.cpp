@@ -3,7 +3,9 @@
 
 #include "ave_net.h"
 #include "avs_net.h"
+#include "avqa_net.h"
 #include "avvp_net.h"
+#include "question.h"
 #include "dgsct/safetensors.h"
 #include "weights.h"
 
@@ -36,6 +38,13 @@ std::vector<SegmentFeatures> split_segments(const EncodedSegments &encoded) {
   std::vector<SegmentFeatures> out;
   for (int64_t s = 0; s < encoded.visual.size(0); ++s)
     out.push_back({encoded.visual[s], encoded.audio[s], {}, {}});
+  return out;
+}
+
+std::vector<SegmentFeatures> split_segments(const QaSegments &encoded) {
+  std::vector<SegmentFeatures> out;
+  for (int64_t s = 0; s < encoded.audio.size(0); ++s)
+    out.push_back({encoded.grounded[s], encoded.audio[s], {}, {}});
   return out;
 }
 
@@ -107,6 +116,8 @@ Model::Model(const ModelConfig &config, std::vector<std::string> labels, const M
     avs_ = std::make_shared<AvsNetImpl>(config_);
   else if (config_.is_parsing())
     avvp_ = std::make_shared<AvvpNetImpl>(config_);
+  else if (config_.is_question_answering())
+    avqa_ = std::make_shared<AvqaNetImpl>(config_);
   else if (config_.task == "ave")
     net_ = std::make_shared<AveNetImpl>(config_);
   else
@@ -118,6 +129,8 @@ torch::nn::Module &Model::module() const {
     return *avs_;
   if (avvp_)
     return *avvp_;
+  if (avqa_)
+    return *avqa_;
   return *net_;
 }
 
@@ -126,6 +139,8 @@ DualEncoder &Model::encoder() const {
     return avs_->encoder;
   if (avvp_)
     return avvp_->encoder;
+  if (avqa_)
+    return avqa_->encoder;
   return net_->encoder;
 }
 
@@ -136,6 +151,8 @@ void Model::finish_loading() {
     avs_->place(device_, compute_dtype(options_.precision));
   else if (avvp_)
     avvp_->place(device_, compute_dtype(options_.precision));
+  else if (avqa_)
+    avqa_->place(device_, compute_dtype(options_.precision));
   else
     net_->place(device_, compute_dtype(options_.precision));
   module().eval();
@@ -170,6 +187,15 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelOptions &
     throw FileError(path + ": metadata 'dgsct.labels' is not a JSON list of strings");
   }
   std::unique_ptr<Model> model(new Model(config, std::move(labels), options));
+  if (model->avqa_) {
+    try {
+      model->set_question_vocabulary(nlohmann::json::parse(field("dgsct.vocabulary")).get<std::vector<std::string>>());
+    } catch (const nlohmann::json::exception &) {
+      throw FileError(path + ": metadata 'dgsct.vocabulary' is not a JSON list of strings");
+    } catch (const std::invalid_argument &e) {
+      throw FileError(path + ": metadata 'dgsct.vocabulary': " + e.what());
+    }
+  }
   if (model->avvp_ && file->find("clip_encoder.stem.0.weight"))
     model->avvp_->add_clip_encoder();
   model->unused_keys_ = load_state(model->module(), *file, dgsct::unused_keys(config));
@@ -233,6 +259,8 @@ std::vector<SegmentFeatures> Model::encode(const torch::Tensor &frames, const to
     return split_segments(avs_->encode(frames, audio.to(torch::kFloat32), taps));
   if (avvp_)
     return split_segments(avvp_->encode(frames, audio.to(torch::kFloat32), taps));
+  if (avqa_)
+    return split_segments(avqa_->encode(frames, audio.to(torch::kFloat32), taps));
   return split_segments(net_->encode(frames, audio.to(torch::kFloat32), taps));
 }
 
@@ -252,6 +280,8 @@ std::vector<SegmentFeatures> Model::encode_prepared(const torch::Tensor &frames_
     return split_segments(avs_->encode_prepared(frames_norm, log_mel));
   if (avvp_)
     return split_segments(avvp_->encode_prepared(frames_norm, log_mel));
+  if (avqa_)
+    return split_segments(avqa_->encode_prepared(frames_norm, log_mel));
   return split_segments(net_->encode_prepared(frames_norm, log_mel));
 }
 
@@ -301,6 +331,8 @@ WindowResult Model::head(const std::vector<SegmentFeatures> &window, const std::
     return segmentation_head(window, frames, taps);
   if (avvp_)
     return parsing_head(window, taps);
+  if (avqa_)
+    throw std::invalid_argument("an AVQA model answers questions: use Model::answer(window, question)");
   std::vector<torch::Tensor> visual, audio;
   for (const auto &segment : window) {
     visual.push_back(segment.visual);
@@ -348,6 +380,56 @@ WindowResult Model::parsing_head(const std::vector<SegmentFeatures> &window, Tap
   return result;
 }
 
+void Model::set_question_vocabulary(std::vector<std::string> words) {
+  if (!avqa_)
+    throw std::invalid_argument("only AVQA models have a question vocabulary");
+  if (static_cast<int>(words.size()) != config_.question.vocabulary)
+    throw std::invalid_argument("model '" + config_.name + "' embeds " + std::to_string(config_.question.vocabulary) +
+                                " question tokens but the vocabulary has " + std::to_string(words.size()));
+  vocabulary_ = std::make_shared<QuestionVocabulary>(QuestionVocabulary::from_words(std::move(words)));
+}
+
+const std::vector<std::string> &Model::question_vocabulary() const {
+  static const std::vector<std::string> none;
+  return vocabulary_ ? vocabulary_->words() : none;
+}
+
+std::vector<std::string> Model::unknown_words(const std::string &question, const std::vector<std::string> &template_values) const {
+  if (!vocabulary_)
+    throw std::invalid_argument("model '" + config_.name + "' has no question vocabulary");
+  return tokenize_question(question, template_values, *vocabulary_, config_.question.question_length).unknown;
+}
+
+WindowResult Model::answer(const std::vector<SegmentFeatures> &window, const std::string &question,
+                           const std::vector<std::string> &template_values, Taps *taps) const {
+  torch::NoGradGuard no_grad;
+  if (!avqa_ || !vocabulary_)
+    throw std::invalid_argument("model '" + config_.name + "' does not answer questions (an AVQA model with its vocabulary does)");
+  if (static_cast<int>(window.size()) != config_.segments)
+    throw std::invalid_argument("an answer needs a window of " + std::to_string(config_.segments) + " segments, got " +
+                                std::to_string(window.size()));
+  const auto tokens = tokenize_question(question, template_values, *vocabulary_, config_.question.question_length);
+  if (!tokens.ok()) {
+    std::string words;
+    for (const auto &w : tokens.unknown)
+      words += (words.empty() ? "'" : ", '") + w + "'";
+    throw std::invalid_argument("question '" + question + "' has words outside the vocabulary: " + words);
+  }
+  std::vector<torch::Tensor> audio, grounded;
+  for (const auto &segment : window) {
+    audio.push_back(segment.audio);
+    grounded.push_back(segment.visual);
+  }
+  auto ids = torch::tensor(tokens.ids, torch::kLong).unsqueeze(0).to(device_);
+  auto out = avqa_->head(torch::stack(audio).unsqueeze(0), torch::stack(grounded).unsqueeze(0), avqa_->encode_question(ids, taps), taps);
+  WindowResult result;
+  result.answer_logits = out.logits[0].cpu();
+  result.answer = static_cast<int>(out.answer[0].template item<int64_t>());
+  auto probs = torch::softmax(result.answer_logits.to(torch::kFloat32), 0).contiguous();
+  result.answer_probs.assign(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.numel());
+  return result;
+}
+
 WindowResult Model::run_clip(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps) const {
   return head(encode(frames, audio, taps), taps);
 }
@@ -377,6 +459,8 @@ void Model::save(const std::string &path, const std::string &dtype) const {
   writer.set_metadata("format", kFormat);
   writer.set_metadata("dgsct.config", config_.source_json);
   writer.set_metadata("dgsct.labels", nlohmann::json(labels_).dump());
+  if (vocabulary_)
+    writer.set_metadata("dgsct.vocabulary", nlohmann::json(vocabulary_->words()).dump());
   for (const auto &kv : state_dict(module())) {
     // Exact constants (STFT kernels, mel matrix, masks) stay F32 whatever the storage dtype.
     const bool exact = kv.first.find("spectrogram_extractor") != std::string::npos ||

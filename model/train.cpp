@@ -151,6 +151,8 @@ double ParsingCounts::f1(int modality) const {
 }
 
 Trainer::Trainer(Model &model, const TrainOptions &options) : model_(model), options_(options) {
+  if (model.is_question_answering())
+    throw std::invalid_argument("the trainer does not train AVQA models yet");
   if (model.device() != torch::Device(torch::kCPU) && model.precision() != Precision::FP32)
     throw std::invalid_argument("training runs in fp32");
   for (auto &kv : model_.module().named_parameters()) {
@@ -179,6 +181,8 @@ Trainer::~Trainer() {
 }
 
 std::unique_ptr<Model> Trainer::fresh_model(const ModelConfig &config, std::vector<std::string> labels, uint64_t seed) {
+  if (config.is_question_answering())
+    throw std::invalid_argument("the trainer does not train AVQA models yet");
   torch::manual_seed(seed);
   std::unique_ptr<Model> model(new Model(config, std::move(labels), ModelOptions{}));
   if (model->avs_)

@@ -34,6 +34,8 @@ LABEL_DIRS = "@LABEL_DIRS@".split(":")
 DEFAULT_LABELS = {"ave": "ave-categories.txt", "avs": "avs-sounding-object.txt", "avvp": "avvp-categories.txt",
                   "avqa": "avqa-answers.txt"}
 
+# The question tokens of the AVQA models (spec 12), shipped with the labels.
+QUESTION_VOCABULARY = "avqa-question-vocab.txt"
 # Keys that only one task's checkpoint holds (spec section 1.1 and 5.6).
 TASK_MARKERS = {"ave": "CMBS.", "avs": "tpavi_b", "avvp": "fc_prob.", "avqa": "fc_ans."}
 # Keys by which torchvision's r2plus1d_18 weights are recognised (first and last convolution).
@@ -199,6 +201,8 @@ def main(argv=None):
             bare = os.path.join(tmp, "state.safetensors")
             write_safetensors(bare, state)
             command = [pack, "--preset", preset_path, "--weights", bare, "--labels", labels]
+            if task == "avqa":
+                command += ["--vocabulary", find_file(QUESTION_VOCABULARY, LABEL_DIRS, "question vocabulary")]
             if clip_state is not None:
                 clip_bare = os.path.join(tmp, "clip_encoder.safetensors")
                 write_safetensors(clip_bare, clip_state)

@@ -28,6 +28,8 @@ namespace dgsct {
 struct AveNetImpl;
 struct AvsNetImpl;
 struct AvvpNetImpl;
+struct AvqaNetImpl;
+class QuestionVocabulary;
 class DualEncoder;
 
 enum class Precision { FP32, BF16, FP16 };
@@ -44,10 +46,11 @@ struct ModelOptions {
 
 // Everything the head needs from one segment. AVE, AVVP: the pooled visual and audio vectors
 // (fp32). AVS: the four projected visual maps and the projected audio vector. AVVP also needs the
-// segment's R(2+1)D-18 clip feature (Model::clip_features, or precomputed).
+// segment's R(2+1)D-18 clip feature (Model::clip_features, or precomputed). AVQA: the projected
+// audio and the audio-grounded visual vector.
 struct SegmentFeatures {
-  torch::Tensor visual;            // AVE, AVVP [C_v]; undefined for AVS
-  torch::Tensor audio;             // AVE, AVVP [C_a]; AVS [A] after audio_linear
+  torch::Tensor visual;            // AVE, AVVP [C_v]; AVQA [width] grounded; undefined for AVS
+  torch::Tensor audio;             // AVE, AVVP [C_a]; AVS [A] after audio_linear; AVQA [width]
   std::vector<torch::Tensor> maps; // AVS: per scale [C, s, s], finest first
   torch::Tensor clip;              // AVVP: [clip_feature_dim]
 };
@@ -69,6 +72,10 @@ struct WindowResult {
   torch::Tensor video_prob, video_labels;                         // [classes]
   torch::Tensor audio_events, visual_events, audio_visual_events; // [T, classes]
   torch::Tensor audio_frame_prob, visual_frame_prob;              // [T, classes]
+  // AVQA: the answer (label index) to the question, the softmax over the answers and the logits.
+  int answer = -1;
+  std::vector<float> answer_probs;
+  torch::Tensor answer_logits;
 };
 
 class Model {
@@ -87,6 +94,7 @@ public:
   int background_class() const { return config_.classes; }
   bool is_segmentation() const { return config_.is_segmentation(); }
   bool is_parsing() const { return config_.is_parsing(); }
+  bool is_question_answering() const { return config_.is_question_answering(); }
   std::string label_name(int label) const; // "background" for the background class
   // Official keys found in the weights file that never influence an output.
   const std::vector<std::string> &unused_keys() const { return unused_keys_; }
@@ -107,6 +115,18 @@ public:
   // AVS: the same, decoding masks only for the window positions `frames` (TPAVI still reads every
   // segment of the window; the decoder, which dominates the cost, runs only for these).
   WindowResult head(const std::vector<SegmentFeatures> &window, const std::vector<int> &frames, Taps *taps = nullptr) const;
+  // AVQA: the question vocabulary (line i = token i, <pad> first; a model file carries it).
+  void set_question_vocabulary(std::vector<std::string> words);
+  const std::vector<std::string> &question_vocabulary() const;
+  // AVQA: the words of `question` outside the vocabulary (empty: it can be asked), after the
+  // official tokenisation with `template_values` substituted for its <...> slots.
+  std::vector<std::string> unknown_words(const std::string &question, const std::vector<std::string> &template_values = {}) const;
+  // AVQA: answers `question` over a window of config().segments cached segments (any seconds: the
+  // head is a set function of them). Throws std::invalid_argument naming the words outside the
+  // vocabulary.
+  WindowResult answer(const std::vector<SegmentFeatures> &window, const std::string &question,
+                      const std::vector<std::string> &template_values = {}, Taps *taps = nullptr) const;
+
   // AVVP: whether the model file carries the R(2+1)D-18 clip encoder, and the clip features it
   // computes from frames spread over each segment: frames [S, F, H, W, 3] uint8 RGB, F >= 1 (8 are
   // picked evenly) -> [S, clip_feature_dim] fp32 on the model's device.
@@ -145,6 +165,8 @@ private:
   std::shared_ptr<AveNetImpl> net_; // AVE
   std::shared_ptr<AvsNetImpl> avs_; // AVS
   std::shared_ptr<AvvpNetImpl> avvp_; // AVVP
+  std::shared_ptr<AvqaNetImpl> avqa_; // AVQA
+  std::shared_ptr<const QuestionVocabulary> vocabulary_; // AVQA
   std::vector<std::string> unused_keys_;
 };
 

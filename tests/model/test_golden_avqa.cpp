@@ -6,11 +6,13 @@
 #include "avqa_net.h"
 #include "dgsct/frontend.h"
 #include "dgsct/golden.h"
+#include "dgsct/model.h"
 #include "question.h"
 #include "support.h"
 #include "weights.h"
 
 #include <algorithm>
+#include <numeric>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -218,4 +220,36 @@ TEST(AvqaQuestion, OfficialQuirksAndUnknownWords) {
   EXPECT_EQ(dgsct::parse_template_values("['acoustic_guitar', 'left']"), (std::vector<std::string>{"acoustic_guitar", "left"}));
   EXPECT_EQ(dgsct::parse_template_values("[]"), std::vector<std::string>{});
   EXPECT_THROW(dgsct::parse_template_values("violin"), std::invalid_argument);
+}
+
+TEST(AvqaModel, AnswersTheReferenceQuestionThroughThePublicApi) {
+  // Model (weights, vocabulary, question text) equals the reference's answer; a question with words
+  // outside the vocabulary is refused naming them; the model file keeps the vocabulary.
+  auto model = dgsct::Model::from_weights(dgsct::ModelConfig::preset("avqa-small"), reference("avqa-small") + "/weights.safetensors",
+                                          dgsct::Model::read_labels(label_dir() + "/avqa-answers.txt"));
+  model->set_question_vocabulary(dgsct::Model::read_labels(label_dir() + "/avqa-question-vocab.txt"));
+  auto window = model->encode(input("frames_u8"), input("audio"));
+  const std::string question = "Which instrument makes sounds <BA> the <Object>?";
+  auto result = model->answer(window, question, {"before", "violin"});
+  auto decoded = dgsct::to_tensor(dgsct::SafetensorsFile::open(reference("avqa-small") + "/decoded.safetensors")->at("answer_index"));
+  EXPECT_EQ(result.answer, decoded.item<int64_t>());
+  EXPECT_EQ(model->label_name(result.answer), "ten");
+  ASSERT_EQ(result.answer_probs.size(), 42u);
+  EXPECT_NEAR(std::accumulate(result.answer_probs.begin(), result.answer_probs.end(), 0.0), 1.0, 1e-5);
+
+  EXPECT_EQ(model->unknown_words("Is the zebra louder than the robot?"), (std::vector<std::string>{"zebra", "robot"}));
+  EXPECT_TRUE(model->unknown_words("Is the tuba louder than the piano?").empty());
+  try {
+    model->answer(window, "Is the zebra playing?");
+    FAIL() << "an unknown word was accepted";
+  } catch (const std::invalid_argument &e) {
+    EXPECT_NE(std::string(e.what()).find("'zebra'"), std::string::npos) << e.what();
+  }
+
+  const auto path = dgsct::test::scratch("avqa-small.safetensors");
+  model->save(path);
+  auto loaded = dgsct::Model::load(path);
+  std::remove(path.c_str());
+  EXPECT_EQ(loaded->question_vocabulary(), model->question_vocabulary());
+  EXPECT_EQ(loaded->answer(loaded->encode(input("frames_u8"), input("audio")), question, {"before", "violin"}).answer, result.answer);
 }
