@@ -15,12 +15,6 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-std::string two_digits(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%02d", i);
-  return buf;
-}
-
 // Adapter internals the AVQA reference records (net_avst.py:107-209, `:var@Lnnn`), ours -> theirs;
 // where the official code holds the [S, C, N, 1] layout, so does our tap.
 struct AdapterTrace {
@@ -176,10 +170,10 @@ QaSegments AvqaNetImpl::encode_prepared(const torch::Tensor &frames_norm, const 
     // the audio.
     const auto slots = config.slots();
     const auto deep = std::find_if(slots.begin(), slots.end(), [](const SlotPairing &s) { return s.stage == 2; });
-    put_adapter_trace(encoder_taps, "adapter.a_p1." + two_digits(deep->slot), "audio_adapter_blocks_p1." + std::to_string(deep->slot),
+    put_adapter_trace(encoder_taps, "adapter.a_p1." + slot_digits(deep->slot), "audio_adapter_blocks_p1." + std::to_string(deep->slot),
                       /*sliced=*/true, *taps);
     const int last = static_cast<int>(slots.size()) - 1;
-    put_adapter_trace(encoder_taps, "adapter.a_p2." + two_digits(last), "audio_adapter_blocks_p2." + std::to_string(last),
+    put_adapter_trace(encoder_taps, "adapter.a_p2." + slot_digits(last), "audio_adapter_blocks_p2." + std::to_string(last),
                       /*sliced=*/false, *taps);
   }
   return out;
@@ -335,7 +329,7 @@ torch::Tensor AvqaNetImpl::plain_visual(const torch::Tensor &frames_norm, Taps *
   std::string traced_slot;
   for (const auto &slot : config.slots())
     if (slot.stage == 1 && slot.swin_block == 1)
-      traced_slot = "slot" + two_digits(slot.slot);
+      traced_slot = "slot" + slot_digits(slot.slot);
 
   auto x = swin->patch_embed(frames_norm);
   const int last = static_cast<int>(swin->stages.size()) - 1;

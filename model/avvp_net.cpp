@@ -136,13 +136,10 @@ EncodedSegments AvvpNetImpl::encode_prepared(const torch::Tensor &frames_norm, c
     // visual stream.
     const auto slots = config.slots();
     const auto deep = std::find_if(slots.begin(), slots.end(), [](const SlotPairing &s) { return s.stage == 2; });
-    char index[8];
-    std::snprintf(index, sizeof index, "%02d", deep->slot);
-    put_adapter_trace(encoder_taps, std::string("adapter.a_p1.") + index, "audio_adapter_blocks_p1." + std::to_string(deep->slot),
+    put_adapter_trace(encoder_taps, "adapter.a_p1." + slot_digits(deep->slot), "audio_adapter_blocks_p1." + std::to_string(deep->slot),
                       /*sliced=*/true, *taps);
     const int last = static_cast<int>(slots.size()) - 1;
-    std::snprintf(index, sizeof index, "%02d", last);
-    put_adapter_trace(encoder_taps, std::string("adapter.v_p2.") + index, "vis_adapter_blocks_p2." + std::to_string(last),
+    put_adapter_trace(encoder_taps, "adapter.v_p2." + slot_digits(last), "vis_adapter_blocks_p2." + std::to_string(last),
                       /*sliced=*/false, *taps);
   }
   return pooled;

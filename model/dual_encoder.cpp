@@ -8,15 +8,11 @@
 #include <cstdio>
 
 namespace dgsct {
-namespace {
-
-std::string two_digits(int i) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02d", i);
+std::string slot_digits(int slot) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d", slot);
   return buf;
 }
-
-} // namespace
 
 AutocastScope::AutocastScope(const torch::Device &device, torch::ScalarType dtype)
     : active_(dtype != torch::kFloat32), cuda_(device.is_cuda()) {
@@ -146,8 +142,8 @@ EncoderStreams DualEncoder::forward(const torch::Tensor &frames_norm_in, const t
       const int i = slots[next_slot].slot;
       auto &aud_block = aud_stage->block_list[slots[next_slot].htsat_block];
       ++next_slot;
-      const std::string name = "slot" + two_digits(i);
-      const auto adapter_tap = [&](const char *kind) { return std::string("adapter.") + kind + "." + two_digits(i); };
+      const std::string name = "slot" + slot_digits(i);
+      const auto adapter_tap = [&](const char *kind) { return std::string("adapter.") + kind + "." + slot_digits(i); };
       if (taps && s == 2 && (b == 2 || b == vis_stage->geometry.depth - 1))
         taps->put(name + ".v_in", f_v);
 

@@ -20,6 +20,9 @@ struct EncoderStreams {
   std::vector<torch::Tensor> stage_maps; // visual stream at the end of each stage, before merging; the last one normed
 };
 
+// Adapter slots in the encoder's tap names are two digits: `slot03`, `adapter.a_p1.03`.
+std::string slot_digits(int slot);
+
 // One pooled vector per segment and modality (spec 5.5).
 struct EncodedSegments {
   torch::Tensor visual; // [S, C_v]

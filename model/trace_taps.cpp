@@ -1,19 +1,11 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "trace_taps.h"
 
-#include <cstdio>
+#include "dual_encoder.h"
+
 #include <stdexcept>
 
 namespace dgsct {
-namespace {
-
-std::string two_digits(int i) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02d", i);
-  return buf;
-}
-
-} // namespace
 
 torch::Tensor first_two_segments(const torch::Tensor &x, int64_t segments) {
   // Window-shaped tensors hold segments * windows rows, segment-major.
@@ -41,7 +33,7 @@ void put_trace_encoder_taps(const Taps &encoder_taps, const ModelConfig &config,
                             {"a_p2", "audio_adapter_blocks_p2"}, {"v_p2", "vis_adapter_blocks_p2"}};
   for (const auto &slot : config.slots()) {
     const bool sliced = slot.stage < last_stage;
-    const std::string i = two_digits(slot.slot), index = std::to_string(slot.slot);
+    const std::string i = slot_digits(slot.slot), index = std::to_string(slot.slot);
     for (const auto &list : lists) {
       const std::string ours_name = std::string("adapter.") + list[0] + "." + i, theirs = std::string(list[1]) + "." + index;
       auto value = find(ours_name + ".out");
@@ -85,7 +77,7 @@ void put_trace_block_internals(const Taps &encoder_taps, const ModelConfig &conf
   const auto find_slot = [&](int stage, bool swin, int block) {
     for (const auto &slot : config.slots())
       if (slot.stage == stage && (swin ? slot.swin_block : slot.htsat_block) == block)
-        return "slot" + two_digits(slot.slot);
+        return "slot" + slot_digits(slot.slot);
     throw std::logic_error("no adapter slot at the traced block");
   };
   const auto copy = [&](const std::string &from, const std::string &to, const auto &transform) {
