@@ -15,7 +15,24 @@
  *   label form one event);
  * - sounding-object segmentation (AVS): a #DgsctMaskMeta (the mask of the segment's key frame,
  *   covering the whole frame) on the video frames that follow the result, and an element message
- *   `dgsct-mask` per segment. The decoder runs only for the frames whose masks are published.
+ *   `dgsct-mask` per segment. The decoder runs only for the frames whose masks are published;
+ * - audio-visual video parsing (AVVP): a #DgsctParsingMeta (the classes heard, seen, and both
+ *   heard and seen in the segment, with their probabilities) on the video frames that follow the
+ *   result, an element message `dgsct-segment` per segment listing the three, and element messages
+ *   `dgsct-event` with a `modality` field when an event of one class in one modality begins or ends
+ *   (several classes, and each modality, have their events at once).
+ *
+ * An AVVP model also needs each segment's clip feature (R(2+1)D-18, from the frames spread over the
+ * segment). A `dgsct/clip` tensor meta that the application attaches to the buffer carrying the
+ * segment (dgsct-tensor-meta.h) is used when present; otherwise the model's clip encoder computes
+ * it (model files packed with `dgsct-pack --clip-encoder`), and a model file without one fails with
+ * an ERROR at the first segment. For the encoder the element keeps a few recent frames: at most 16
+ * per segment duration (a frame at least a sixteenth of a segment after the last one kept) are
+ * converted to RGB and scaled down to 128 pixels on the shorter side (aspect kept; smaller frames are
+ * only converted; the encoder reads 112 x 112), a copy that never holds an upstream buffer; of those
+ * inside the segment, the ones nearest to the centres of 8 equal parts of it are handed to the
+ * encoder (repeated when fewer exist; a segment without a frame repeats the last one before it). Every
+ * other frame costs one comparison.
  *
  * Two dgsctinfer elements in one chain (say an AVE and an AVS model) each read the segments and add
  * their own metadata.
@@ -52,6 +69,18 @@
  * frame pixels; zero size when nothing is set), the mask size `width` and `height`, and `rle`
  * (string, dgsct_mask_meta_to_rle()).
  *
+ * With an AVVP model, the `dgsct-segment` message carries `index`, `start` and `end`, and per
+ * modality the classes with an event in the segment, ascending: their names in `audio`, `visual`
+ * and `audio-visual` and their labels in `audio-labels`, `visual-labels` and `audio-visual-labels`
+ * (#GstValueArray of strings and of gint; empty when there is none), e.g.
+ * `dgsct-segment, index=(guint64)3, ..., audio=(string)< Speech, Dog >, audio-labels=(int)< 0, 3 >,
+ * visual=(string)< Dog >, ..., audio-visual=(string)< Dog >, ...`. Its `dgsct-event` messages carry
+ * `modality` (string: `audio`, `visual` or `audio-visual`, dgsct_modality_get_name()) besides the
+ * fields above; a change posts, per modality in that order, the stops and then the starts, each in
+ * class order. At EOS every open event stops at the end of the last segment. Results decided after
+ * the last frame travel downstream as `dgsct-result`, `dgsct-mask` or `dgsct-parsing` events
+ * (dgsct_result_event_new(), dgsct_mask_event_new(), dgsct_parsing_event_new()).
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=clip.mkv ! matroskademux name=d \
@@ -68,6 +97,7 @@
 #include "gstdgsctinfer.h"
 
 #include "dgsct-mask-meta.h"
+#include "dgsct-parsing-meta.h"
 #include "dgsct-result-meta.h"
 #include "dgsct-segment-meta.h"
 #include "dgsct-tensor-meta.h"
@@ -76,6 +106,7 @@
 #include "support.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -139,6 +170,9 @@ struct Job {
   GstClockTime start, end;
   torch::Tensor frame_norm, log_mel;  /* [3, size, size], [1, frames, mels]; or undefined */
   torch::Tensor frame, audio;         /* [H, W, 3] uint8, [samples]; when not prepared */
+  /* AVVP: the segment's clip feature [clip_feature_dim] from a dgsct/clip tensor, or else the
+   * frames [CLIP_FRAMES, h, w, 3] uint8 the model's clip encoder computes it from */
+  torch::Tensor clip, clip_frames;
 };
 
 torch::Tensor tensor_of (DgsctTensorMeta * meta)
@@ -175,7 +209,10 @@ struct Cached {
   dgsct::SegmentFeatures features;
 };
 
+enum class Kind { EVENT, MASK, PARSING };
+
 struct Result {
+  Kind kind = Kind::EVENT;
   guint64 index;
   GstClockTime start, end;
   /* events */
@@ -186,6 +223,40 @@ struct Result {
   /* masks: 0/255 pixels, mask_size x mask_size; empty for events */
   std::vector<guint8> mask;
   guint mask_size = 0;
+  /* parsing: per modality (DgsctModality), per class 0/1; per class the audio and visual frame
+   * probabilities and the window's video-level probability */
+  std::array<std::vector<guint8>, DGSCT_N_MODALITIES> events;
+  std::vector<float> audio_prob, visual_prob, video_prob;
+};
+
+/* AVVP: the frames a segment's clip feature is computed from, picked from a small ring of recent
+ * frames converted to RGB at a reduced size (never references to upstream buffers). At most
+ * CLIP_FRAMES_PER_SEGMENT frames are converted per segment duration, so the per-frame cost is one
+ * running-time comparison and, at most that often, one conversion to a small frame. */
+#define CLIP_FRAMES 8                  /* frames per segment handed to the clip encoder */
+#define CLIP_FRAMES_PER_SEGMENT 16     /* conversions per segment duration, at most */
+#define CLIP_FRAME_SHORT_SIDE 128      /* larger frames are scaled down to this shorter side (the encoder: 112 x 112) */
+#define CLIP_RING_SIZE 64              /* frames kept, at most */
+
+struct ClipFrame {
+  GstClockTime time;                   /* running time */
+  torch::Tensor rgb;                   /* [h, w, 3] uint8 */
+};
+
+struct ClipCollector {
+  GstVideoInfo in, out;
+  GstVideoConverter *converter = nullptr;
+  GstBuffer *scratch = nullptr;        /* the converter's output, copied into each frame's tensor */
+  std::deque<ClipFrame> ring;          /* ascending running time */
+
+  ~ClipCollector () { clear_caps (); }
+  void clear_caps ()
+  {
+    if (converter)
+      gst_video_converter_free (converter);
+    converter = nullptr;
+    gst_clear_buffer (&scratch);
+  }
 };
 
 }  // namespace
@@ -193,6 +264,7 @@ struct Result {
 struct InferState {
   std::unique_ptr<dgsct::Model> model;
   std::vector<GQuark> class_quarks; /* the model's class names, background last */
+  bool collect_clip_frames = false; /* an AVVP model with a clip encoder */
   std::thread worker;
   std::mutex lock;
   std::condition_variable wake;    /* jobs or stop for the worker */
@@ -210,6 +282,8 @@ struct InferState {
   std::deque<GstBuffer *> held;    /* frames waiting for their segment's results */
   std::deque<Result> decided;      /* results waiting for their segment's first held frame */
   GstClockTime decided_end = 0;    /* end of the latest decided segment */
+  /* streaming thread only: AVVP clip frames */
+  ClipCollector clip;
   /* worker only */
   std::deque<Cached> window;
   guint64 clip_fill = 0;
@@ -217,6 +291,7 @@ struct InferState {
   std::vector<Cached> last_window;  /* sliding: the latest full window and its result, whose */
   dgsct::WindowResult last_result;  /* lookahead positions the end of the stream decides */
   int event_label = -1;
+  std::array<std::vector<bool>, DGSCT_N_MODALITIES> open_events;  /* AVVP: per modality and class */
   guint64 next_index = 0;          /* the segment after the latest published one */
   GstClockTime published_end = GST_CLOCK_TIME_NONE;
 };
@@ -247,11 +322,40 @@ static void post_segment (GstDgsctInfer * self, const Result & r)
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
 
+/* @modality: AVVP events only (NULL for AVE). */
 static void post_event (GstDgsctInfer * self, const char *state, int label, const std::string & name, guint64 index,
-    GstClockTime start)
+    GstClockTime start, const char *modality = nullptr)
 {
   GstStructure *s = gst_structure_new ("dgsct-event", "state", G_TYPE_STRING, state, "label", G_TYPE_INT, label,
       "label-name", G_TYPE_STRING, name.c_str (), "index", G_TYPE_UINT64, index, "start", G_TYPE_UINT64, start, nullptr);
+  if (modality)
+    gst_structure_set (s, "modality", G_TYPE_STRING, modality, nullptr);
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* AVVP: per modality, the names and the labels of the classes with an event, as arrays. */
+static void post_parsing_segment (GstDgsctInfer * self, const dgsct::Model & model, const Result & r)
+{
+  GstStructure *s = gst_structure_new ("dgsct-segment", "index", G_TYPE_UINT64, r.index, "start", G_TYPE_UINT64,
+      r.start, "end", G_TYPE_UINT64, r.end, nullptr);
+  for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
+    GValue names = G_VALUE_INIT, labels = G_VALUE_INIT, v = G_VALUE_INIT;
+    gst_value_array_init (&names, 4);
+    gst_value_array_init (&labels, 4);
+    for (size_t c = 0; c < r.events[m].size (); ++c) {
+      if (!r.events[m][c])
+        continue;
+      g_value_init (&v, G_TYPE_STRING);
+      g_value_set_string (&v, model.label_name ((int) c).c_str ());
+      gst_value_array_append_and_take_value (&names, &v);
+      g_value_init (&v, G_TYPE_INT);
+      g_value_set_int (&v, (int) c);
+      gst_value_array_append_and_take_value (&labels, &v);
+    }
+    const std::string modality = dgsct_modality_get_name ((DgsctModality) m);
+    gst_structure_take_value (s, modality.c_str (), &names);
+    gst_structure_take_value (s, (modality + "-labels").c_str (), &labels);
+  }
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
 
@@ -286,6 +390,7 @@ static void publish_mask (GstDgsctInfer * self, InferState * st, const Cached & 
     bool post)
 {
   Result r;
+  r.kind = Kind::MASK;
   r.index = seg.index;
   r.start = seg.start;
   r.end = seg.end;
@@ -301,6 +406,53 @@ static void publish_mask (GstDgsctInfer * self, InferState * st, const Cached & 
   st->results.push_back (std::move (r));
 }
 
+/* Publishes the parsing result of window position @t: queue it, post its messages and, per modality
+ * and class, the starts and stops of events (per modality, the stops before the starts, each in
+ * class order). */
+static void publish_parsing (GstDgsctInfer * self, InferState * st, const Cached & seg, const dgsct::WindowResult & w,
+    int t, bool post)
+{
+  const dgsct::Model & model = *st->model;
+  const int classes = model.config ().classes;
+  Result r;
+  r.kind = Kind::PARSING;
+  r.index = seg.index;
+  r.start = seg.start;
+  r.end = seg.end;
+  const auto flags = [&] (const torch::Tensor & x) {
+    auto row = x[t].to (torch::kUInt8).contiguous ();
+    return std::vector<guint8> (row.data_ptr<guint8> (), row.data_ptr<guint8> () + classes);
+  };
+  const auto values = [&] (const torch::Tensor & x) {
+    auto row = x.to (torch::kFloat32).contiguous ();
+    return std::vector<float> (row.data_ptr<float> (), row.data_ptr<float> () + classes);
+  };
+  r.events = {flags (w.audio_events), flags (w.visual_events), flags (w.audio_visual_events)};
+  r.audio_prob = values (w.audio_frame_prob[t]);
+  r.visual_prob = values (w.visual_frame_prob[t]);
+  r.video_prob = values (w.video_prob);
+  if (post) {
+    post_parsing_segment (self, model, r);
+    for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
+      auto & open = st->open_events[m];
+      open.resize (classes, false);
+      const char *modality = dgsct_modality_get_name ((DgsctModality) m);
+      for (int c = 0; c < classes; ++c)
+        if (open[c] && !r.events[m][c])
+          post_event (self, "stop", c, model.label_name (c), r.index, r.start, modality);
+      for (int c = 0; c < classes; ++c)
+        if (!open[c] && r.events[m][c])
+          post_event (self, "start", c, model.label_name (c), r.index, r.start, modality);
+      for (int c = 0; c < classes; ++c)
+        open[c] = r.events[m][c] != 0;
+    }
+  }
+  st->next_index = r.index + 1;
+  st->published_end = r.end;
+  std::lock_guard<std::mutex> guard (st->lock);
+  st->results.push_back (std::move (r));
+}
+
 /* Publishes one decided segment: queue it for the next frame, post its messages, track events. */
 static void publish (GstDgsctInfer * self, InferState * st, const Cached & seg, const dgsct::WindowResult & w, int t,
     bool post)
@@ -308,6 +460,10 @@ static void publish (GstDgsctInfer * self, InferState * st, const Cached & seg, 
   const dgsct::Model & model = *st->model;
   if (model.is_segmentation ()) {
     publish_mask (self, st, seg, w, t, post);
+    return;
+  }
+  if (model.is_parsing ()) {
+    publish_parsing (self, st, seg, w, t, post);
     return;
   }
   Result r;
@@ -426,7 +582,10 @@ static void worker_loop (GstDgsctInfer * self, InferState * st)
       auto frame_norm = job.frame_norm.defined () ? job.frame_norm.unsqueeze (0) :
           dgsct::normalize_frames (job.frame.unsqueeze (0), model.config ().video, model.device ());
       auto log_mel = job.log_mel.defined () ? job.log_mel.unsqueeze (0) : model.log_mel (job.audio.unsqueeze (0));
-      st->window.push_back ({job.index, job.start, job.end, model.encode_prepared (frame_norm, log_mel).front ()});
+      auto features = model.encode_prepared (frame_norm, log_mel).front ();
+      if (model.is_parsing ())
+        features.clip = job.clip.defined () ? job.clip : model.clip_features (job.clip_frames.unsqueeze (0))[0];
+      st->window.push_back ({job.index, job.start, job.end, std::move (features)});
       run_head (self, st);
     } catch (const std::exception & e) {
       GST_ELEMENT_ERROR (self, STREAM, FAILED, ("DG-SCT inference failed on segment %" G_GUINT64_FORMAT, job.index),
@@ -475,7 +634,112 @@ static torch::Tensor segment_audio (const dgsct::Model & model, DgsctSegmentMeta
   return audio;
 }
 
-static void enqueue_segment (GstDgsctInfer * self, InferState * st, GstBuffer * buffer, DgsctSegmentMeta * seg)
+/* AVVP: prepares the conversion of frames of @info into the clip frames: RGB, scaled down to
+ * CLIP_FRAME_SHORT_SIDE pixels on the shorter side when larger (aspect kept), bilinear. New caps
+ * start the ring afresh (its frames would no longer stack with the new ones). */
+static bool clip_set_caps (ClipCollector & clip, const GstVideoInfo & info)
+{
+  clip.clear_caps ();
+  clip.ring.clear ();
+  clip.in = info;
+  gint width = GST_VIDEO_INFO_WIDTH (&info), height = GST_VIDEO_INFO_HEIGHT (&info);
+  const gint shorter = MIN (width, height);
+  if (shorter > CLIP_FRAME_SHORT_SIDE) {
+    width = MAX (1, (gint) gst_util_uint64_scale_int_round (width, CLIP_FRAME_SHORT_SIDE, shorter));
+    height = MAX (1, (gint) gst_util_uint64_scale_int_round (height, CLIP_FRAME_SHORT_SIDE, shorter));
+  }
+  gst_video_info_set_interlaced_format (&clip.out, GST_VIDEO_FORMAT_RGB, GST_VIDEO_INFO_INTERLACE_MODE (&info), width,
+      height);
+  clip.out.fps_n = info.fps_n;  /* the converter insists on equal rates */
+  clip.out.fps_d = info.fps_d;
+  clip.out.par_n = info.par_n;
+  clip.out.par_d = info.par_d;
+  GstStructure *options = gst_structure_new ("options",
+      GST_VIDEO_CONVERTER_OPT_RESAMPLER_METHOD, GST_TYPE_VIDEO_RESAMPLER_METHOD, GST_VIDEO_RESAMPLER_METHOD_LINEAR,
+      GST_VIDEO_CONVERTER_OPT_DITHER_METHOD, GST_TYPE_VIDEO_DITHER_METHOD, GST_VIDEO_DITHER_NONE, nullptr);
+  clip.converter = gst_video_converter_new (&clip.in, &clip.out, options);
+  if (!clip.converter)
+    return false;
+  clip.scratch = gst_buffer_new_allocate (nullptr, GST_VIDEO_INFO_SIZE (&clip.out), nullptr);
+  return true;
+}
+
+/* AVVP: keeps a converted copy of @buffer (running time @time) when it comes at least a
+ * CLIP_FRAMES_PER_SEGMENT-th of a segment after the last frame kept. */
+static void collect_clip_frame (GstDgsctInfer * self, InferState * st, GstBuffer * buffer, GstClockTime time)
+{
+  ClipCollector & clip = st->clip;
+  if (!clip.converter || !GST_CLOCK_TIME_IS_VALID (time) || GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_GAP))
+    return;
+  GstClockTime duration;
+  {
+    std::lock_guard<std::mutex> guard (st->lock);
+    duration = st->segment_duration;
+  }
+  if (!clip.ring.empty () && time < clip.ring.back ().time + duration / CLIP_FRAMES_PER_SEGMENT)
+    return;
+  GstVideoFrame src, dst;
+  if (!gst_video_frame_map (&src, &clip.in, buffer, GST_MAP_READ)) {
+    GST_WARNING_OBJECT (self, "cannot map the frame at %" GST_TIME_FORMAT " for the clip feature",
+        GST_TIME_ARGS (time));
+    return;
+  }
+  if (!gst_video_frame_map (&dst, &clip.out, clip.scratch, GST_MAP_WRITE)) {
+    gst_video_frame_unmap (&src);
+    return;
+  }
+  gst_video_converter_frame (clip.converter, &src, &dst);
+  gst_video_frame_unmap (&src);
+  const gint width = GST_VIDEO_FRAME_WIDTH (&dst), height = GST_VIDEO_FRAME_HEIGHT (&dst);
+  auto rgb = torch::empty ({height, width, 3}, torch::kUInt8);
+  const auto *data = static_cast<const guint8 *> (GST_VIDEO_FRAME_PLANE_DATA (&dst, 0));
+  const gint stride = GST_VIDEO_FRAME_PLANE_STRIDE (&dst, 0);
+  for (gint y = 0; y < height; ++y)
+    std::memcpy (rgb.data_ptr<guint8> () + (gsize) y * width * 3, data + (gsize) y * stride, (gsize) width * 3);
+  gst_video_frame_unmap (&dst);
+  clip.ring.push_back ({time, std::move (rgb)});
+  while (clip.ring.size () > CLIP_RING_SIZE)
+    clip.ring.pop_front ();
+}
+
+/* AVVP: the CLIP_FRAMES kept frames nearest to evenly spaced times in the segment (the centres of
+ * CLIP_FRAMES equal parts), repeated when fewer exist; a segment without a kept frame repeats the
+ * last one before it, or else its key frame. [CLIP_FRAMES, h, w, 3] uint8. */
+static torch::Tensor pick_clip_frames (const ClipCollector & clip, DgsctSegmentMeta * seg)
+{
+  std::vector<const ClipFrame *> inside;
+  const ClipFrame *before = nullptr;
+  for (const auto & f : clip.ring) {
+    if (f.time < seg->start)
+      before = &f;
+    else if (f.time < seg->end)
+      inside.push_back (&f);
+  }
+  std::vector<torch::Tensor> picked;
+  for (int k = 0; k < CLIP_FRAMES && !inside.empty (); ++k) {
+    const GstClockTime target = seg->start + gst_util_uint64_scale (seg->end - seg->start, 2 * k + 1, 2 * CLIP_FRAMES);
+    const auto distance = [target] (const ClipFrame * f) {
+      return f->time > target ? f->time - target : target - f->time;
+    };
+    const auto nearest = std::min_element (inside.begin (), inside.end (),
+        [&] (const ClipFrame * a, const ClipFrame * b) { return distance (a) < distance (b); });
+    picked.push_back ((*nearest)->rgb);
+  }
+  if (picked.empty ())
+    picked.assign (CLIP_FRAMES, before ? before->rgb : dgsct::gst::key_frame_rgb (seg->key_frame, seg->key_frame_caps));
+  return torch::stack (picked);
+}
+
+/* AVVP: after the segments ending at @end, only the last kept frame before it is still needed (a
+ * segment without frames repeats it). */
+static void prune_clip_frames (ClipCollector & clip, GstClockTime end)
+{
+  while (clip.ring.size () >= 2 && clip.ring[1].time < end)
+    clip.ring.pop_front ();
+}
+
+/* Queues @seg for the worker. GST_FLOW_ERROR when the model cannot analyse it at all. */
+static GstFlowReturn enqueue_segment (GstDgsctInfer * self, InferState * st, GstBuffer * buffer, DgsctSegmentMeta * seg)
 {
   Job job;
   job.index = seg->index;
@@ -497,9 +761,23 @@ static void enqueue_segment (GstDgsctInfer * self, InferState * st, GstBuffer * 
       job.log_mel = tensor_of (log_mel);
     else
       job.audio = segment_audio (*st->model, seg);
+    if (config.is_parsing ()) {
+      auto *clip = dgsct_buffer_find_tensor_meta (buffer, seg->index, DGSCT_TENSOR_CLIP);
+      if (clip && tensor_dims_are (clip, {config.parsing.clip_feature_dim})) {
+        job.clip = tensor_of (clip);
+      } else if (st->collect_clip_frames) {
+        job.clip_frames = pick_clip_frames (st->clip, seg);
+      } else {
+        GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Model '%s' needs the clip feature of every segment",
+                config.name.c_str ()), ("it has no clip encoder, and segment %" G_GUINT64_FORMAT " carries no "
+                DGSCT_TENSOR_CLIP " tensor of [%d] values: pack the model with one (dgsct-pack --clip-encoder), or "
+                "attach the features (dgsct-tensor-meta.h)", seg->index, config.parsing.clip_feature_dim));
+        return GST_FLOW_ERROR;
+      }
+    }
   } catch (const std::exception & e) {
     GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Skipping segment %" G_GUINT64_FORMAT, seg->index), ("%s", e.what ()));
-    return;
+    return GST_FLOW_OK;
   }
 
   GST_OBJECT_LOCK (self);
@@ -517,21 +795,41 @@ static void enqueue_segment (GstDgsctInfer * self, InferState * st, GstBuffer * 
           seg->end - seg->start);
       gst_message_set_qos_stats (qos, GST_FORMAT_DEFAULT, processed, dropped);
       gst_element_post_message (GST_ELEMENT (self), qos);
-      return;
+      return GST_FLOW_OK;
     }
     st->settled.wait (guard, [&] { return st->stopping || st->jobs.size () < capacity; });
   }
   st->jobs.push_back (std::move (job));
   st->wake.notify_one ();
+  return GST_FLOW_OK;
+}
+
+static DgsctParsingMeta *add_parsing_meta (InferState * st, GstBuffer * buffer, const Result & r)
+{
+  return gst_buffer_add_dgsct_parsing_meta (buffer, r.index, r.start, r.end, r.audio_prob.size (),
+      st->class_quarks.data (), r.events[DGSCT_MODALITY_AUDIO].data (), r.events[DGSCT_MODALITY_VISUAL].data (),
+      r.events[DGSCT_MODALITY_AUDIO_VISUAL].data (), r.audio_prob.data (), r.visual_prob.data (), r.video_prob.data ());
+}
+
+static DgsctResultMeta *add_result_meta (InferState * st, GstBuffer * buffer, const Result & r)
+{
+  return gst_buffer_add_dgsct_result_meta (buffer, r.index, r.start, r.end, r.label, st->model->background_class (),
+      r.confidence, r.foreground, r.scores.data (), st->class_quarks.data (), r.scores.size ());
 }
 
 static void attach (InferState * st, GstBuffer * buffer, const Result & r)
 {
-  if (!r.mask.empty ())
-    add_mask_meta (st, buffer, r);
-  else
-    gst_buffer_add_dgsct_result_meta (buffer, r.index, r.start, r.end, r.label, st->model->background_class (),
-        r.confidence, r.foreground, r.scores.data (), st->class_quarks.data (), r.scores.size ());
+  switch (r.kind) {
+    case Kind::MASK:
+      add_mask_meta (st, buffer, r);
+      break;
+    case Kind::PARSING:
+      add_parsing_meta (st, buffer, r);
+      break;
+    case Kind::EVENT:
+      add_result_meta (st, buffer, r);
+      break;
+  }
 }
 
 static std::deque<Result> take_results (InferState * st)
@@ -599,10 +897,20 @@ static GstFlowReturn gst_dgsct_infer_transform_ip (GstBaseTransform * trans, Gst
   const bool hold = self->hold_frames && !st->live;
   GST_OBJECT_UNLOCK (self);
 
+  /* AVVP: this frame may belong to a segment whose meta it carries (the last, partial one). */
+  if (st->collect_clip_frames)
+    collect_clip_frame (self, st, buffer, running_time_of (trans, buffer));
   gpointer iter = nullptr;
   GstMeta *meta;
-  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &iter, DGSCT_SEGMENT_META_API_TYPE)))
-    enqueue_segment (self, st, buffer, reinterpret_cast<DgsctSegmentMeta *> (meta));
+  GstClockTime segments_end = GST_CLOCK_TIME_NONE;
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &iter, DGSCT_SEGMENT_META_API_TYPE))) {
+    auto *seg = reinterpret_cast<DgsctSegmentMeta *> (meta);
+    if (enqueue_segment (self, st, buffer, seg) != GST_FLOW_OK)
+      return GST_FLOW_ERROR;
+    segments_end = GST_CLOCK_TIME_IS_VALID (segments_end) ? MAX (segments_end, seg->end) : seg->end;
+  }
+  if (st->collect_clip_frames && GST_CLOCK_TIME_IS_VALID (segments_end))
+    prune_clip_frames (st->clip, segments_end);
 
   if (hold) {
     st->held.push_back (gst_buffer_ref (buffer));
@@ -621,6 +929,11 @@ static gboolean gst_dgsct_infer_set_caps (GstBaseTransform * trans, GstCaps * in
   GstVideoInfo info;
   if (!gst_video_info_from_caps (&info, incaps)) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("Unusable caps on the sink pad"), ("%" GST_PTR_FORMAT, incaps));
+    return FALSE;
+  }
+  if (self->state->collect_clip_frames && !clip_set_caps (self->state->clip, info)) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Cannot convert the video for the clip feature"),
+        ("%" GST_PTR_FORMAT, incaps));
     return FALSE;
   }
   std::lock_guard<std::mutex> guard (self->state->lock);
@@ -669,20 +982,34 @@ static gboolean gst_dgsct_infer_sink_event (GstBaseTransform * trans, GstEvent *
       /* Results decided after the last frame travel as events (dgsct_result_event_new). */
       for (const auto & r : take_results (st)) {
         GstBuffer *carrier = gst_buffer_new ();
-        if (!r.mask.empty ()) {
-          gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans), dgsct_mask_event_new (add_mask_meta (st, carrier, r)));
-        } else {
-          auto *meta = gst_buffer_add_dgsct_result_meta (carrier, r.index, r.start, r.end, r.label,
-              st->model->background_class (), r.confidence, r.foreground, r.scores.data (), st->class_quarks.data (),
-              r.scores.size ());
-          gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans), dgsct_result_event_new (meta));
+        GstEvent *carried = nullptr;
+        switch (r.kind) {
+          case Kind::MASK:
+            carried = dgsct_mask_event_new (add_mask_meta (st, carrier, r));
+            break;
+          case Kind::PARSING:
+            carried = dgsct_parsing_event_new (add_parsing_meta (st, carrier, r));
+            break;
+          case Kind::EVENT:
+            carried = dgsct_result_event_new (add_result_meta (st, carrier, r));
+            break;
         }
+        gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (trans), carried);
         gst_buffer_unref (carrier);
       }
+      /* Open events stop at the end of the last segment. */
       if (st->event_label >= 0 && self->post_messages) {
         post_event (self, "stop", st->event_label, st->model->label_name (st->event_label), st->next_index,
             st->published_end);
         st->event_label = -1;
+      }
+      for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
+        auto & open = st->open_events[m];
+        for (size_t c = 0; c < open.size () && self->post_messages; ++c)
+          if (open[c])
+            post_event (self, "stop", (int) c, st->model->label_name ((int) c), st->next_index, st->published_end,
+                dgsct_modality_get_name ((DgsctModality) m));
+        open.assign (open.size (), false);
       }
       break;
     }
@@ -691,6 +1018,7 @@ static gboolean gst_dgsct_infer_sink_event (GstBaseTransform * trans, GstEvent *
       drain (st);
       reset_stream (st);
       drop_held (st);
+      st->clip.ring.clear ();
       break;
     default:
       break;
@@ -769,6 +1097,9 @@ static gboolean gst_dgsct_infer_start (GstBaseTransform * trans)
   st->processed = st->dropped = 0;
   st->inference_time = 0;
   st->event_label = -1;
+  for (auto & open : st->open_events)
+    open.clear ();
+  st->collect_clip_frames = st->model->is_parsing () && st->model->has_clip_encoder ();
   reset_stream (st);
   st->worker = std::thread (worker_loop, self, st);
   return TRUE;
@@ -780,6 +1111,9 @@ static gboolean gst_dgsct_infer_stop (GstBaseTransform * trans)
   stop_worker (self->state);
   reset_stream (self->state);
   drop_held (self->state);
+  self->state->clip.clear_caps ();
+  self->state->clip.ring.clear ();
+  self->state->collect_clip_frames = false;
   self->state->model.reset ();
   return TRUE;
 }
@@ -910,7 +1244,8 @@ static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
           DEFAULT_PRECISION, ready));
   g_object_class_install_property (gobject_class, PROP_WINDOW,
       g_param_spec_uint ("window", "Window", "Segments of temporal context per decision; 0 = the model's. The "
-          "official heads are sized for their window (AVE: 10, AVS: 5), so another value is refused", 0, 1000, 0, ready));
+          "official heads are sized for their window (AVE, AVVP: 10, AVS: 5), so another value is refused", 0, 1000, 0,
+          ready));
   g_object_class_install_property (gobject_class, PROP_WINDOW_MODE,
       g_param_spec_enum ("window-mode", "Window mode", "How windows of segments are formed for the temporal head",
           dgsct_window_mode_get_type (), DEFAULT_WINDOW_MODE, ready));
@@ -918,7 +1253,8 @@ static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
       g_param_spec_uint ("lookahead", "Lookahead", "Sliding mode: segments of future context a result waits for",
           0, 64, DEFAULT_LOOKAHEAD, ready));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
-      g_param_spec_boolean ("post-messages", "Post messages", "Post dgsct-segment and dgsct-event element messages",
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post dgsct-segment, dgsct-event and dgsct-mask element messages",
           DEFAULT_POST_MESSAGES, playing));
   g_object_class_install_property (gobject_class, PROP_QUEUE_SIZE,
       g_param_spec_uint ("queue-size", "Queue size", "Segments waiting for inference before back-pressure "
@@ -938,7 +1274,8 @@ static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "DG-SCT inference", "Filter/Analyzer/Audio/Video",
-      "Audio-visual event localisation and sounding-object segmentation with DG-SCT on the segments of dgsctsync",
+      "Audio-visual event localisation, sounding-object segmentation and audio-visual video parsing with DG-SCT on "
+      "the segments of dgsctsync",
       "dgsct-gst developers");
 
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_dgsct_infer_transform_ip);

@@ -28,9 +28,27 @@
  *  "stream_time":{"start":3000000000,"end":4000000000},"foreground":0.18,"bbox":[80,60,120,120],
  *  "region":[0,0,320,240],"size":[224,224],"rle":"10125 38 186 ..."}
  * ]|
- * Results and masks decided after the last frame (`dgsct-result` and `dgsct-mask` events) are written
- * when their events arrive. `wall_time` appears on segment and mask lines with
- * #GstDgsctJson:wall-clock; `scores` on segment lines with #GstDgsctJson:scores.
+ * With an audio-visual video parsing (AVVP) model (#DgsctParsingMeta), one line per segment lists the
+ * classes heard (`audio`), seen (`visual`) and both heard and seen (`audio_visual`), ascending, by
+ * name and by label:
+ * |[
+ * {"type":"parsing","index":3,"audio":["Speech","Dog"],"audio_labels":[0,3],"visual":["Dog"],"visual_labels":[3],
+ *  "audio_visual":["Dog"],"audio_visual_labels":[3],"running_time":{"start":3000000000,"end":4000000000},
+ *  "stream_time":{"start":3000000000,"end":4000000000}}
+ * ]|
+ * and one per event change of one class in one modality, with its `modality` (`audio`, `visual` or
+ * `audio-visual`, dgsct_modality_get_name()); a change writes, per modality in that order, the stops
+ * and then the starts, each in class order, before the segment's line:
+ * |[
+ * {"type":"event","state":"start","modality":"audio","label":3,"label_name":"Dog","index":3,
+ *  "running_time":3000000000,"stream_time":3000000000}
+ * ]|
+ * Results, masks and parsing results decided after the last frame (`dgsct-result`, `dgsct-mask` and
+ * `dgsct-parsing` events) are written when their events arrive; at EOS every open event stops at the
+ * end of the last segment. `wall_time` appears on segment, parsing and mask lines with
+ * #GstDgsctJson:wall-clock; with #GstDgsctJson:scores, `scores` on segment lines and the per-class
+ * probabilities `audio_prob`, `visual_prob` and `video_prob` (the window's video-level one) on
+ * parsing lines.
  *
  * ## Example launch line
  * |[
@@ -41,12 +59,16 @@
 #include "gstdgsctjson.h"
 
 #include "dgsct-mask-meta.h"
+#include "dgsct-parsing-meta.h"
 #include "dgsct-result-meta.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string>
+#include <vector>
 
 GST_DEBUG_CATEGORY_STATIC (dgsct_json_debug);
 #define GST_CAT_DEFAULT dgsct_json_debug
@@ -62,6 +84,18 @@ enum {
   PROP_SCORES,
 };
 
+namespace {
+
+/* AVVP: the open events, per modality and class, and where the latest parsing result ended. */
+struct ParsingEvents {
+  std::array<std::vector<bool>, DGSCT_N_MODALITIES> open;
+  std::vector<GQuark> names;   /* the classes of the latest result */
+  guint64 next_index = 0;
+  GstClockTime last_end = GST_CLOCK_TIME_NONE;
+};
+
+}  // namespace
+
 struct _GstDgsctJson {
   GstBaseTransform parent;
   /* properties, under the object lock */
@@ -73,6 +107,7 @@ struct _GstDgsctJson {
   const gchar *event_name;  /* its label name (interned) */
   guint64 next_index;
   GstClockTime last_end;
+  ParsingEvents *parsing;
 };
 
 G_DEFINE_TYPE (GstDgsctJson, gst_dgsct_json, GST_TYPE_BASE_TRANSFORM);
@@ -147,8 +182,9 @@ static void append_line (std::string & out, JsonBuilder * b)
   json_node_unref (root);
 }
 
+/* @modality: AVVP events only (NULL for AVE). */
 static void append_event (GstDgsctJson * self, std::string & out, const char *state, gint label, const char *name,
-    guint64 index, GstClockTime at)
+    guint64 index, GstClockTime at, const char *modality = nullptr)
 {
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
@@ -156,6 +192,10 @@ static void append_event (GstDgsctJson * self, std::string & out, const char *st
   json_builder_add_string_value (b, "event");
   json_builder_set_member_name (b, "state");
   json_builder_add_string_value (b, state);
+  if (modality) {
+    json_builder_set_member_name (b, "modality");
+    json_builder_add_string_value (b, modality);
+  }
   json_builder_set_member_name (b, "label");
   json_builder_add_int_value (b, label);
   json_builder_set_member_name (b, "label_name");
@@ -230,6 +270,96 @@ static void append_mask (GstDgsctJson * self, std::string & out, const DgsctMask
   g_object_unref (b);
 }
 
+static void add_floats (JsonBuilder * b, const char *name, const gfloat * values, guint n)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n; ++i)
+    json_builder_add_double_value (b, values[i]);
+  json_builder_end_array (b);
+}
+
+static void append_parsing (GstDgsctJson * self, std::string & out, const DgsctParsingMeta * p, gboolean wall_clock,
+    gboolean scores)
+{
+  static const char *const keys[DGSCT_N_MODALITIES] = { "audio", "visual", "audio_visual" };
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "parsing");
+  json_builder_set_member_name (b, "index");
+  json_builder_add_int_value (b, (gint64) p->segment_index);
+  for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
+    json_builder_set_member_name (b, keys[m]);
+    json_builder_begin_array (b);
+    for (guint i = 0; i < p->n_events[m]; ++i)
+      json_builder_add_string_value (b, dgsct_parsing_meta_get_name (p, p->events[m][i]));
+    json_builder_end_array (b);
+    json_builder_set_member_name (b, (std::string (keys[m]) + "_labels").c_str ());
+    json_builder_begin_array (b);
+    for (guint i = 0; i < p->n_events[m]; ++i)
+      json_builder_add_int_value (b, p->events[m][i]);
+    json_builder_end_array (b);
+  }
+  add_span (self, b, p->start, p->end);
+  if (scores) {
+    add_floats (b, "audio_prob", p->audio_prob, p->n_classes);
+    add_floats (b, "visual_prob", p->visual_prob, p->n_classes);
+    add_floats (b, "video_prob", p->video_prob, p->n_classes);
+  }
+  if (wall_clock)
+    add_wall_time (b);
+  json_builder_end_object (b);
+  append_line (out, b);
+  g_object_unref (b);
+}
+
+/* The stop lines of every open AVVP event, at the end of the latest parsing result. */
+static void close_parsing_events (GstDgsctJson * self, std::string & out)
+{
+  ParsingEvents & events = *self->parsing;
+  for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
+    for (size_t c = 0; c < events.open[m].size (); ++c)
+      if (events.open[m][c])
+        append_event (self, out, "stop", (gint) c, g_quark_to_string (events.names[c]), events.next_index,
+            events.last_end, dgsct_modality_get_name ((DgsctModality) m));
+    events.open[m].assign (events.open[m].size (), false);
+  }
+}
+
+/* Event lines for the changes `p` brings (per modality, stops then starts), then its parsing line. */
+static void append_parsing_result (GstDgsctJson * self, std::string & out, const DgsctParsingMeta * p,
+    gboolean wall_clock, gboolean scores)
+{
+  ParsingEvents & events = *self->parsing;
+  if (events.names.size () != p->n_classes
+      || !std::equal (events.names.begin (), events.names.end (), p->class_quarks)) {
+    /* another model's classes: its events end where the new ones begin */
+    events.next_index = p->segment_index;
+    events.last_end = p->start;
+    close_parsing_events (self, out);
+    events.names.assign (p->class_quarks, p->class_quarks + p->n_classes);
+    for (auto & open : events.open)
+      open.assign (p->n_classes, false);
+  }
+  for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
+    const char *modality = dgsct_modality_get_name ((DgsctModality) m);
+    std::vector<bool> now (p->n_classes, false);
+    for (guint i = 0; i < p->n_events[m]; ++i)
+      now[p->events[m][i]] = true;
+    for (guint c = 0; c < p->n_classes; ++c)
+      if (events.open[m][c] && !now[c])
+        append_event (self, out, "stop", c, dgsct_parsing_meta_get_name (p, c), p->segment_index, p->start, modality);
+    for (guint c = 0; c < p->n_classes; ++c)
+      if (!events.open[m][c] && now[c])
+        append_event (self, out, "start", c, dgsct_parsing_meta_get_name (p, c), p->segment_index, p->start, modality);
+    events.open[m] = now;
+  }
+  append_parsing (self, out, p, wall_clock, scores);
+  events.next_index = p->segment_index + 1;
+  events.last_end = p->end;
+}
+
 /* Event lines for the change `r` brings, then its segment line. */
 static void append_result (GstDgsctJson * self, std::string & out, const DgsctResultMeta * r, gboolean wall_clock,
     gboolean scores)
@@ -279,6 +409,9 @@ static GstFlowReturn gst_dgsct_json_generate_output (GstBaseTransform * trans, G
   while ((meta = gst_buffer_iterate_meta_filtered (in, &state, DGSCT_RESULT_META_API_TYPE)))
     append_result (self, text, reinterpret_cast<DgsctResultMeta *> (meta), wall_clock, scores);
   state = nullptr;
+  while ((meta = gst_buffer_iterate_meta_filtered (in, &state, DGSCT_PARSING_META_API_TYPE)))
+    append_parsing_result (self, text, reinterpret_cast<DgsctParsingMeta *> (meta), wall_clock, scores);
+  state = nullptr;
   while ((meta = gst_buffer_iterate_meta_filtered (in, &state, DGSCT_MASK_META_API_TYPE)))
     append_mask (self, text, reinterpret_cast<DgsctMaskMeta *> (meta), wall_clock);
   GstFlowReturn ret = emit_text (self, text, outbuf);
@@ -310,17 +443,20 @@ static gboolean gst_dgsct_json_sink_event (GstBaseTransform * trans, GstEvent * 
   auto *self = GST_DGSCT_JSON (trans);
   /* Results and masks decided after the last frame arrive as events (see dgsct_result_event_new). */
   GstBuffer *carrier = gst_buffer_new ();
-  if (dgsct_result_event_parse (event, carrier) || dgsct_mask_event_parse (event, carrier)) {
+  if (dgsct_result_event_parse (event, carrier) || dgsct_mask_event_parse (event, carrier)
+      || dgsct_parsing_event_parse (event, carrier)) {
     push_results (self, carrier);
     gst_buffer_unref (carrier);
     gst_event_unref (event);
     return TRUE;
   }
   gst_buffer_unref (carrier);
-  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->event_label >= 0) {
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
     std::string text;
-    append_event (self, text, "stop", self->event_label, self->event_name, self->next_index, self->last_end);
+    if (self->event_label >= 0)
+      append_event (self, text, "stop", self->event_label, self->event_name, self->next_index, self->last_end);
     self->event_label = -1;
+    close_parsing_events (self, text);
     GstBuffer *out;
     if (emit_text (self, text, &out) == GST_FLOW_OK && out)
       gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (trans), out);
@@ -345,6 +481,7 @@ static gboolean gst_dgsct_json_start (GstBaseTransform * trans)
   self->event_label = -1;
   self->next_index = 0;
   self->last_end = GST_CLOCK_TIME_NONE;
+  *self->parsing = ParsingEvents ();
   GST_OBJECT_LOCK (self);
   gchar *location = g_strdup (self->location);
   GST_OBJECT_UNLOCK (self);
@@ -414,6 +551,7 @@ static void gst_dgsct_json_get_property (GObject * object, guint prop_id, GValue
 static void gst_dgsct_json_finalize (GObject * object)
 {
   g_free (GST_DGSCT_JSON (object)->location);
+  delete GST_DGSCT_JSON (object)->parsing;
   G_OBJECT_CLASS (gst_dgsct_json_parent_class)->finalize (object);
 }
 
@@ -435,16 +573,19 @@ static void gst_dgsct_json_class_init (GstDgsctJsonClass * klass)
       g_param_spec_string ("location", "Location", "Also write the lines to this file (truncated at start)",
           DEFAULT_LOCATION, ready));
   g_object_class_install_property (gobject_class, PROP_WALL_CLOCK,
-      g_param_spec_boolean ("wall-clock", "Wall clock", "Add the UTC wall-clock time a segment or mask line was written",
+      g_param_spec_boolean ("wall-clock", "Wall clock", "Add the UTC wall-clock time a segment, parsing or mask line "
+          "was written",
           DEFAULT_WALL_CLOCK, playing));
   g_object_class_install_property (gobject_class, PROP_SCORES,
-      g_param_spec_boolean ("scores", "Scores", "Add the per-class event scores to segment lines", DEFAULT_SCORES,
+      g_param_spec_boolean ("scores", "Scores", "Add the per-class event scores to segment lines and the per-class "
+          "probabilities to parsing lines", DEFAULT_SCORES,
           playing));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "DG-SCT JSON Lines", "Formatter/Metadata",
-      "Writes DG-SCT segment results, event changes and sounding-object masks as JSON Lines", "dgsct-gst developers");
+      "Writes DG-SCT segment results, event changes, sounding-object masks and video parsing results as JSON Lines",
+      "dgsct-gst developers");
 
   trans_class->generate_output = GST_DEBUG_FUNCPTR (gst_dgsct_json_generate_output);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_dgsct_json_sink_event);
@@ -462,4 +603,5 @@ static void gst_dgsct_json_init (GstDgsctJson * self)
   self->file = nullptr;
   self->event_label = -1;
   self->event_name = nullptr;
+  self->parsing = new ParsingEvents ();
 }

@@ -4,8 +4,8 @@
  * @title: dgsctoverlay
  * @short_description: draws the current DG-SCT result and sounding-object mask onto the video
  *
- * dgsctoverlay reads the #DgsctResultMeta and #DgsctMaskMeta that dgsctinfer attaches to video
- * frames and draws, in place with cairo:
+ * dgsctoverlay reads the #DgsctResultMeta, #DgsctMaskMeta and #DgsctParsingMeta that dgsctinfer
+ * attaches to video frames and draws, in place with cairo:
  *
  * - the sounding object's mask (from an audio-visual segmentation model), under the other layers:
  *   scaled to its region of the frame (nearest neighbour) and blended in #GstDgsctOverlay:mask-color
@@ -15,6 +15,10 @@
  * - a label box in the top-left corner: the current segment's label and its confidence
  *   ("Church bell 0.87", "background 0.93") in white on a semi-transparent dark box, after a swatch
  *   of the label's colour (#GstDgsctOverlay:show-label, #GstDgsctOverlay:font-size);
+ * - with an audio-visual video parsing model, a box of three labelled rows under it (or in its
+ *   place): the classes heard ("heard: Speech, Dog"), seen ("seen: Dog") and both heard and seen
+ *   ("both: Dog") in the current segment, "-" where there is none, in white on a semi-transparent
+ *   dark box (#GstDgsctOverlay:show-parsing, #GstDgsctOverlay:font-size);
  * - a timeline strip along the bottom: the last #GstDgsctOverlay:timeline-segments segments up to
  *   the current one, one cell per segment filled with its label's colour (background grey; segments
  *   without a result stay empty), the current segment outlined in white
@@ -24,11 +28,12 @@
  * The current result is the newest one (largest segment index) on the last frame that carried
  * results, and it stays on the following frames until the next result arrives (results come once
  * per segment, frames many times a second). Every result is also kept by segment index for the
- * timeline; a segment's first result wins. The current mask is chosen and kept the same way, apart
- * from the results: a chain with both an event model and a segmentation model draws both. A flush
- * (flushing seek) or a new stream (stream-start) clears all of it, and frames before the first
- * result or mask pass unchanged. Results and masks that arrive after the last frame as
- * `dgsct-result` and `dgsct-mask` events update the state too; the events pass on. A result is drawn
+ * timeline; a segment's first result wins. The current mask and the current parsing result are chosen
+ * and kept the same way, apart from the results: a chain with an event model and a segmentation or
+ * parsing model draws both. A flush (flushing seek) or a new stream (stream-start) clears all of it,
+ * and frames before the first result, mask or parsing result pass unchanged. Results, masks and
+ * parsing results that arrive after the last frame as `dgsct-result`, `dgsct-mask` and
+ * `dgsct-parsing` events update the state too; the events pass on. A result is drawn
  * from the frame that carries it, which is later than its segment by the model's latency (in a
  * pipeline running faster than real time, e.g. to a sink with sync=false, most of a short clip may
  * pass before the first result).
@@ -47,10 +52,12 @@
 #include "gstdgsctoverlay.h"
 
 #include "dgsct-mask-meta.h"
+#include "dgsct-parsing-meta.h"
 #include "dgsct-result-meta.h"
 #include "palette.h"
 
 #include <algorithm>
+#include <array>
 #include <cairo.h>
 #include <cmath>
 #include <map>
@@ -70,6 +77,7 @@ GST_DEBUG_CATEGORY_STATIC (dgsct_overlay_debug);
 #define DEFAULT_MASK_COLOR 0x00C853
 #define DEFAULT_MASK_ALPHA 0.45
 #define DEFAULT_MASK_OUTLINE TRUE
+#define DEFAULT_SHOW_PARSING TRUE
 
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
 #define OVERLAY_CAPS GST_VIDEO_CAPS_MAKE ("{ BGRx, BGRA }")
@@ -87,6 +95,7 @@ enum {
   PROP_MASK_COLOR,
   PROP_MASK_ALPHA,
   PROP_MASK_OUTLINE,
+  PROP_SHOW_PARSING,
 };
 
 namespace {
@@ -97,6 +106,12 @@ struct Current {
   gint label, background_label;
   std::string name;
   gfloat confidence;
+};
+
+/* The parsing result the rows show: per modality (DgsctModality), the class names, comma-separated. */
+struct Parsing {
+  guint64 index;
+  std::array<std::string, DGSCT_N_MODALITIES> names;
 };
 
 /* A timeline cell: one segment's label. */
@@ -144,6 +159,8 @@ struct OverlayState {
   Current current;
   std::map<guint64, Cell> history;  /* by segment index, at most MAX_TIMELINE_SEGMENTS */
   Mask mask;
+  bool has_parsing = false;
+  Parsing parsing;
 
   ~OverlayState () { mask.drop (); }
   void clear ()
@@ -151,6 +168,7 @@ struct OverlayState {
     has_current = false;
     history.clear ();
     mask.drop ();
+    has_parsing = false;
   }
 };
 
@@ -163,6 +181,7 @@ struct Style {
   guint mask_color;
   gdouble mask_alpha;
   gboolean mask_outline;
+  gboolean show_parsing;
 };
 
 }  // namespace
@@ -215,6 +234,36 @@ static void ingest_masks (OverlayState & state, GstBuffer * buffer)
   }
   if (newest)
     state.mask.set (*newest);
+}
+
+/* Takes the newest parsing result on `buffer` (largest segment index) as the current one. */
+static void ingest_parsing (OverlayState & state, GstBuffer * buffer)
+{
+  const DgsctParsingMeta *newest = nullptr;
+  gpointer iter = nullptr;
+  GstMeta *meta;
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &iter, DGSCT_PARSING_META_API_TYPE))) {
+    const auto *p = reinterpret_cast<const DgsctParsingMeta *> (meta);
+    if (!newest || p->segment_index > newest->segment_index)
+      newest = p;
+  }
+  if (!newest)
+    return;
+  state.parsing.index = newest->segment_index;
+  for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
+    std::string & names = state.parsing.names[m];
+    names.clear ();
+    for (guint i = 0; i < newest->n_events[m]; ++i)
+      names += (i ? ", " : "") + std::string (dgsct_parsing_meta_get_name (newest, newest->events[m][i]));
+  }
+  state.has_parsing = true;
+}
+
+static void ingest (OverlayState & state, GstBuffer * buffer)
+{
+  ingest_results (state, buffer);
+  ingest_masks (state, buffer);
+  ingest_parsing (state, buffer);
 }
 
 /* ---- drawing: one function per layer, from the bottom up ---- */
@@ -288,8 +337,9 @@ static double auto_font_size (int height)
   return std::max (8.0, std::round (height / 20.0));
 }
 
-/* Top-left: a colour swatch, the label name and its confidence on a semi-transparent dark box. */
-static void draw_label (cairo_t * cr, const Current & r, double font_size)
+/* Top-left: a colour swatch, the label name and its confidence on a semi-transparent dark box.
+ * Returns the box's bottom edge. */
+static double draw_label (cairo_t * cr, const Current & r, double font_size)
 {
   gchar *text = g_strdup_printf ("%s %.2f", r.name.c_str (), r.confidence);
   cairo_select_font_face (cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
@@ -315,6 +365,43 @@ static void draw_label (cairo_t * cr, const Current & r, double font_size)
   cairo_move_to (cr, margin + pad + swatch + pad, margin + pad + std::round (font.ascent));
   cairo_show_text (cr, text);
   g_free (text);
+  return margin + height;
+}
+
+/* Top-left, from `top` down: the classes heard, seen and both, one labelled row each, on a
+ * semi-transparent dark box. */
+static void draw_parsing (cairo_t * cr, const Parsing & p, double font_size, double top)
+{
+  static const char *const row_labels[DGSCT_N_MODALITIES] = { "heard:", "seen:", "both:" };
+  cairo_select_font_face (cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  cairo_set_font_size (cr, font_size);
+  cairo_font_extents_t font;
+  cairo_font_extents (cr, &font);
+  const double margin = std::round (font_size * 0.5), pad = std::round (font_size * 0.35);
+  const double line = std::ceil (font.ascent + font.descent);
+  double label_width = 0, names_width = 0;
+  for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
+    cairo_text_extents_t extents;
+    cairo_text_extents (cr, row_labels[m], &extents);
+    label_width = std::max (label_width, extents.x_advance);
+    cairo_text_extents (cr, p.names[m].empty () ? "-" : p.names[m].c_str (), &extents);
+    names_width = std::max (names_width, extents.x_advance);
+  }
+  label_width = std::ceil (label_width + pad);
+  const double y0 = top + margin;
+  cairo_rectangle (cr, margin, y0, std::ceil (pad + label_width + names_width + pad),
+      DGSCT_N_MODALITIES * line + 2 * pad);
+  cairo_set_source_rgba (cr, 0, 0, 0, 0.6);
+  cairo_fill (cr);
+  for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
+    const double baseline = y0 + pad + m * line + std::round (font.ascent);
+    cairo_set_source_rgb (cr, 0.75, 0.75, 0.75);
+    cairo_move_to (cr, margin + pad, baseline);
+    cairo_show_text (cr, row_labels[m]);
+    cairo_set_source_rgb (cr, 1, 1, 1);
+    cairo_move_to (cr, margin + pad + label_width, baseline);
+    cairo_show_text (cr, p.names[m].empty () ? "-" : p.names[m].c_str ());
+  }
 }
 
 /* The first segment of a timeline of `n` segments ending at `current`. */
@@ -375,8 +462,12 @@ static void draw_frame (GstDgsctOverlay * self, GstVideoFrame * frame, OverlaySt
     draw_mask (cr, state.mask, style, width, height);
   if (style.show_timeline && state.has_current)
     draw_timeline (cr, state.history, state.current.index, style.timeline_segments, width, height);
+  const double font_size = style.font_size > 0 ? style.font_size : auto_font_size (height);
+  double top = 0;
   if (style.show_label && state.has_current)
-    draw_label (cr, state.current, style.font_size > 0 ? style.font_size : auto_font_size (height));
+    top = draw_label (cr, state.current, font_size);
+  if (style.show_parsing && state.has_parsing)
+    draw_parsing (cr, state.parsing, font_size, top);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
   cairo_surface_destroy (surface);
@@ -389,11 +480,11 @@ static GstFlowReturn gst_dgsct_overlay_transform_frame_ip (GstVideoFilter * filt
   const Style style = self->style;
   GST_OBJECT_UNLOCK (self);
   std::lock_guard<std::mutex> guard (self->state->lock);
-  ingest_results (*self->state, frame->buffer);
-  ingest_masks (*self->state, frame->buffer);
+  ingest (*self->state, frame->buffer);
   const bool results = self->state->has_current && (style.show_label || style.show_timeline);
   const bool mask = self->state->mask.pixels && style.show_mask;
-  if (results || mask) {
+  const bool parsing = self->state->has_parsing && style.show_parsing;
+  if (results || mask || parsing) {
     GST_LOG_OBJECT (self, "drawing %s%s on %" GST_TIME_FORMAT, results ? self->state->current.name.c_str () : "",
         mask ? " mask" : "", GST_TIME_ARGS (GST_BUFFER_PTS (frame->buffer)));
     draw_frame (self, frame, *self->state, style);
@@ -418,10 +509,10 @@ static gboolean gst_dgsct_overlay_sink_event (GstBaseTransform * trans, GstEvent
       break;
     case GST_EVENT_CUSTOM_DOWNSTREAM: {
       GstBuffer *carrier = gst_buffer_new ();
-      if (dgsct_result_event_parse (event, carrier) || dgsct_mask_event_parse (event, carrier)) {
+      if (dgsct_result_event_parse (event, carrier) || dgsct_mask_event_parse (event, carrier)
+          || dgsct_parsing_event_parse (event, carrier)) {
         std::lock_guard<std::mutex> guard (self->state->lock);
-        ingest_results (*self->state, carrier);
-        ingest_masks (*self->state, carrier);
+        ingest (*self->state, carrier);
       }
       gst_buffer_unref (carrier);
       break;
@@ -467,6 +558,9 @@ static void gst_dgsct_overlay_set_property (GObject * object, guint prop_id, con
     case PROP_MASK_OUTLINE:
       self->style.mask_outline = g_value_get_boolean (value);
       break;
+    case PROP_SHOW_PARSING:
+      self->style.show_parsing = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -501,6 +595,9 @@ static void gst_dgsct_overlay_get_property (GObject * object, guint prop_id, GVa
       break;
     case PROP_MASK_OUTLINE:
       g_value_set_boolean (value, self->style.mask_outline);
+      break;
+    case PROP_SHOW_PARSING:
+      g_value_set_boolean (value, self->style.show_parsing);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -554,12 +651,16 @@ static void gst_dgsct_overlay_class_init (GstDgsctOverlayClass * klass)
   g_object_class_install_property (gobject_class, PROP_MASK_OUTLINE,
       g_param_spec_boolean ("mask-outline", "Mask outline", "Draw the mask's boundary pixels opaque",
           DEFAULT_MASK_OUTLINE, playing));
+  g_object_class_install_property (gobject_class, PROP_SHOW_PARSING,
+      g_param_spec_boolean ("show-parsing", "Show parsing",
+          "Draw the current segment's video parsing result (AVVP models) as three rows at the top left, under the "
+          "label: the classes heard, seen, and both heard and seen", DEFAULT_SHOW_PARSING, playing));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "DG-SCT overlay", "Filter/Editor/Video",
-      "Draws the current DG-SCT label, a timeline of the recent segments' labels and the sounding object's mask "
-      "onto the video",
+      "Draws the current DG-SCT label, a timeline of the recent segments' labels, the sounding object's mask and the "
+      "classes heard and seen onto the video",
       "dgsct-gst developers");
 
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_dgsct_overlay_sink_event);
@@ -577,5 +678,6 @@ static void gst_dgsct_overlay_init (GstDgsctOverlay * self)
   self->style.mask_color = DEFAULT_MASK_COLOR;
   self->style.mask_alpha = DEFAULT_MASK_ALPHA;
   self->style.mask_outline = DEFAULT_MASK_OUTLINE;
+  self->style.show_parsing = DEFAULT_SHOW_PARSING;
   self->state = new OverlayState ();
 }

@@ -10,6 +10,12 @@
  * - `dgsct/log-mel`: F32 [1, frames, mel bins], the segment's tiled log-mel spectrogram (dB);
  * - `dgsct/frame`: F32 [3, size, size], the key frame resized and normalised.
  *
+ * An application may attach the same way:
+ *
+ * - `dgsct/clip`: F32 [clip feature size] (512 for R(2+1)D-18), the segment's clip feature that an
+ *   audio-visual video parsing (AVVP) model needs, computed outside the model (for example the
+ *   precomputed features distributed with a dataset, or a model file without a clip encoder).
+ *
  * dgsctinfer uses them when present instead of preparing the inputs itself.
  */
 #pragma once
@@ -20,6 +26,7 @@ G_BEGIN_DECLS
 
 #define DGSCT_TENSOR_LOG_MEL "dgsct/log-mel"
 #define DGSCT_TENSOR_FRAME "dgsct/frame"
+#define DGSCT_TENSOR_CLIP "dgsct/clip"
 
 /**
  * DgsctTensorMeta:

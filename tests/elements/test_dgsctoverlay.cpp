@@ -2,10 +2,12 @@
 /* dgsctoverlay with a harness: frames before any result pass byte for byte, a result draws the label
  * box and its timeline cell in its label's colour, results stick to the frames without one, the
  * timeline scrolls, flushes and new streams clear, both formats work and others are refused. A mask
- * is blended where it is set and nowhere else, its boundary opaque, and sticks like results.
+ * is blended where it is set and nowhere else, its boundary opaque, and sticks like results. A parsing
+ * result draws its rows box (under the label box when there is one), sticks, and can be switched off.
  *
  * With DGSCT_TEST_PNG_DIR set, the drawn frames are also written there as PNG files to look at. */
 #include "dgsct-mask-meta.h"
+#include "dgsct-parsing-meta.h"
 #include "dgsct-result-meta.h"
 #include "../../elements/palette.h"
 
@@ -190,6 +192,36 @@ Frame original_frame (GstHarness * h)
   Frame f = bytes_of (b);
   gst_buffer_unref (b);
   return f;
+}
+
+/* A parsing result over the four classes: Church bell heard, Dog heard and seen. */
+void add_parsing (GstBuffer * buffer, guint64 index)
+{
+  const guint8 audio[3] = { 1, 1, 0 }, visual[3] = { 0, 1, 0 }, both[3] = { 0, 1, 0 };
+  const gfloat prob[3] = { 0.9f, 0.8f, 0.1f };
+  fail_unless (gst_buffer_add_dgsct_parsing_meta (buffer, index, index * GST_SECOND, (index + 1) * GST_SECOND, 3,
+          class_quarks (), audio, visual, both, prob, prob, prob) != nullptr);
+}
+
+/* Whether pixel (x, y) is the picture darkened by 60 % (under a box). */
+bool darkened (const Frame & f, const Frame & original, int x, int y)
+{
+  const dgsct::Rgb in = original.at (x, y), out = f.at (x, y);
+  return std::abs (out.r - in.r * 0.4) <= 2 && std::abs (out.g - in.g * 0.4) <= 2 && std::abs (out.b - in.b * 0.4) <= 2;
+}
+
+/* The rows of column x = 7 (the boxes' left padding) under a box, top to bottom, as runs [first, last]. */
+std::vector<std::pair<int, int>> boxes_at_left (const Frame & f, const Frame & original)
+{
+  std::vector<std::pair<int, int>> runs;
+  for (int y = 0; y < kHeight; ++y)
+    if (darkened (f, original, 7, y)) {
+      if (!runs.empty () && runs.back ().second == y - 1)
+        runs.back ().second = y;
+      else
+        runs.emplace_back (y, y);
+    }
+  return runs;
 }
 
 /* A flushing seek's events: flush-start, flush-stop, a new segment. */
@@ -518,6 +550,79 @@ GST_START_TEST (test_mask_events_and_results_together)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_parsing_draws_three_rows)
+{
+  GstHarness *h = new_overlay (kFormats[__i__]);
+  const Frame original = original_frame (h);
+  GstBuffer *in = new_frame (h, 0);
+  add_parsing (in, 0);
+  const Frame out = push_pull (h, in);
+  maybe_write_png (out, (std::string ("overlay-parsing-") + kFormats[__i__]).c_str ());
+  /* one box from the top-left margin, three rows of text high (a label box is one row) */
+  const auto boxes = boxes_at_left (out, original);
+  fail_unless_equals_int (boxes.size (), 1);
+  fail_unless_equals_int (boxes[0].first, 6);
+  fail_unless (boxes[0].second - boxes[0].first > 40, "box rows %d-%d", boxes[0].first, boxes[0].second);
+  /* text inside it, the rest untouched; the following frames keep it */
+  bool text = false;
+  for (int x = 10; x < 100; ++x)
+    text |= out.at (x, 14) != original.at (x, 14) && !darkened (out, original, x, 14);
+  fail_unless (text, "no text in the first row");
+  check_unchanged_at (out, original, kWidth / 2, kHeight / 2);
+  check_unchanged_at (out, original, cell_x (0), kCellY);
+  fail_unless (push_pull (h, new_frame (h, 1)).bytes == out.bytes, "the rows did not stick");
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_parsing_rows_go_under_the_label_and_can_be_switched_off)
+{
+  GstHarness *h = new_overlay ("BGRx");
+  const Frame original = original_frame (h);
+  GstBuffer *in = new_frame (h, 0);
+  add_result (in, 0, 1);
+  add_parsing (in, 0);
+  const Frame out = push_pull (h, in);
+  maybe_write_png (out, "overlay-label-and-parsing");
+  /* the label box, a gap, the rows box */
+  const auto boxes = boxes_at_left (out, original);
+  fail_unless_equals_int (boxes.size (), 2);
+  fail_unless_equals_int (boxes[0].first, 6);
+  fail_unless (boxes[1].first > boxes[0].second + 1);
+  fail_unless (boxes[1].second - boxes[1].first > 2 * (boxes[0].second - boxes[0].first));
+  gst_harness_teardown (h);
+
+  h = new_overlay ("BGRx", "show-parsing=false show-timeline=false show-label=false");
+  in = new_frame (h, 0);
+  add_result (in, 0, 1);
+  add_parsing (in, 0);
+  fail_unless (push_pull (h, in).bytes == original.bytes);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_parsing_events_update_the_state_and_flushes_clear_it)
+{
+  GstHarness *h = new_overlay ("BGRx");
+  const Frame original = original_frame (h);
+  GstBuffer *carrier = gst_buffer_new ();
+  add_parsing (carrier, 4);
+  fail_unless (gst_harness_push_event (h, dgsct_parsing_event_new (gst_buffer_get_dgsct_parsing_meta (carrier))));
+  gst_buffer_unref (carrier);
+  GstEvent *out_event;
+  bool passed = false;
+  while ((out_event = gst_harness_try_pull_event (h))) {
+    passed |= gst_event_has_name (out_event, "dgsct-parsing");
+    gst_event_unref (out_event);
+  }
+  fail_unless (passed, "the dgsct-parsing event did not pass");
+  fail_unless_equals_int (boxes_at_left (push_pull (h, new_frame (h, 0)), original).size (), 1);
+  flush (h);
+  fail_unless (push_pull (h, new_frame (h, 1)).bytes == original.bytes, "the parsing result survived the flush");
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *dgsctoverlay_suite (void)
 {
   Suite *s = suite_create ("dgsctoverlay");
@@ -538,6 +643,9 @@ static Suite *dgsctoverlay_suite (void)
   tcase_add_test (tc, test_mask_alpha_and_colour);
   tcase_add_loop_test (tc, test_mask_sticks_until_a_flush, 0, formats);
   tcase_add_test (tc, test_mask_events_and_results_together);
+  tcase_add_loop_test (tc, test_parsing_draws_three_rows, 0, formats);
+  tcase_add_test (tc, test_parsing_rows_go_under_the_label_and_can_be_switched_off);
+  tcase_add_test (tc, test_parsing_events_update_the_state_and_flushes_clear_it);
   return s;
 }
 
