@@ -66,12 +66,21 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
   }
   auto frames_norm = dgsct::normalize_frames(frames, config.video, torch::kCPU);
   auto log_mel = model.log_mel(audio);
-  if (!model.is_segmentation())
-    return {{frames_norm, log_mel, clip.labels(), {}}};
+  if (!model.is_segmentation()) {
+    dgsct::TrainingClip whole;
+    whole.frames = frames_norm;
+    whole.log_mel = log_mel;
+    whole.labels = clip.labels();
+    return {whole};
+  }
   std::vector<dgsct::TrainingClip> windows;
-  for (int w = 0; w + config.segments <= T; w += config.segments)
-    windows.push_back({frames_norm.narrow(0, w, config.segments), log_mel.narrow(0, w, config.segments), {},
-                       masks.narrow(0, w, config.segments).ne(0).to(torch::kUInt8)});
+  for (int w = 0; w + config.segments <= T; w += config.segments) {
+    dgsct::TrainingClip window;
+    window.frames = frames_norm.narrow(0, w, config.segments);
+    window.log_mel = log_mel.narrow(0, w, config.segments);
+    window.masks = masks.narrow(0, w, config.segments).ne(0).to(torch::kUInt8);
+    windows.push_back(window);
+  }
   return windows;
 }
 
