@@ -20,10 +20,7 @@ void AveNetImpl::prepare_attention() { encoder.prepare_attention(); }
 
 void AveNetImpl::place(torch::Device device, torch::ScalarType dtype) {
   torch::NoGradGuard no_grad;
-  place_state(*this, device, torch::kFloat32);
-  if (dtype != torch::kFloat32)
-    encoder.store_matrices(dtype);
-  encoder_dtype = dtype;
+  encoder.place(*this, device, dtype);
   // cuDNN wants each LSTM's weights in one contiguous block (else it compacts them on every call).
   temporal_attn->audio_rnn->flatten_parameters();
   temporal_attn->visual_rnn->flatten_parameters();
@@ -37,7 +34,7 @@ EncodedSegments AveNetImpl::encode(const torch::Tensor &frames, const torch::Ten
 }
 
 EncodedSegments AveNetImpl::encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, Taps *taps) {
-  return pool_streams(encoder.forward(frames_norm, log_mel, encoder_dtype, taps), taps);
+  return pool_streams(encoder.forward(frames_norm, log_mel, taps), taps);
 }
 
 HeadOutputs AveNetImpl::head(const torch::Tensor &visual, const torch::Tensor &audio, Taps *taps) {

@@ -42,7 +42,6 @@ struct AveNetImpl : torch::nn::Module {
   Cmbs cmbs{nullptr};
   TemporalAttention temporal_attn{nullptr};
   DualEncoder encoder;
-  torch::ScalarType encoder_dtype = torch::kFloat32;
 };
 TORCH_MODULE(AveNet);
 

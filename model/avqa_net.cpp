@@ -126,10 +126,7 @@ void AvqaNetImpl::prepare_attention() { encoder.prepare_attention(); }
 
 void AvqaNetImpl::place(torch::Device device, torch::ScalarType dtype) {
   torch::NoGradGuard no_grad;
-  place_state(*this, device, torch::kFloat32);
-  if (dtype != torch::kFloat32)
-    encoder.store_matrices(dtype);
-  encoder_dtype = dtype;
+  encoder.place(*this, device, dtype);
   question_encoder->lstm->flatten_parameters();
   prepare();
 }
@@ -149,7 +146,7 @@ QaSegments AvqaNetImpl::encode(const torch::Tensor &frames, const torch::Tensor 
 QaSegments AvqaNetImpl::encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, Taps *taps) {
   Taps encoder_taps;
   Taps *inner = taps ? &encoder_taps : nullptr;
-  auto streams = encoder.forward(frames_norm, log_mel, encoder_dtype, inner);
+  auto streams = encoder.forward(frames_norm, log_mel, inner);
   // Audio: the tokens pooled with the last audio p2 adapter's spatial map (spec 5.5), without
   // htsat.norm; the visual tokens stay a map.
   auto pooled = torch::bmm(streams.audio_map, streams.audio).squeeze(1); // [S, C_a]
@@ -320,7 +317,7 @@ torch::Tensor AvqaNetImpl::match(const QaSegments &segments, Taps *taps) {
 
 torch::Tensor AvqaNetImpl::plain_visual(const torch::Tensor &frames_norm, Taps *taps) {
   torch::NoGradGuard no_grad;
-  AutocastScope autocast(device(), encoder_dtype);
+  AutocastScope autocast(device(), encoder.dtype);
   auto &swin = encoder.swin;
   const int64_t S = frames_norm.size(0);
   // The traced block's internals, under the names of the adapter pass, renamed below.

@@ -66,7 +66,6 @@ struct AvqaNetImpl : torch::nn::Module {
   torch::nn::Linear fc_ans{nullptr}, fc_gl{nullptr};
   std::vector<torch::nn::Linear> match_mlp; // fc1, fc2, ... (ReLU between them)
   DualEncoder encoder;
-  torch::ScalarType encoder_dtype = torch::kFloat32;
 
 private:
   // Spatial grounding of a frame's tokens [S, N, width] by the audio [S, width] (spec 6.6 step 2).

@@ -77,10 +77,7 @@ void AvsNetImpl::prepare_attention() { encoder.prepare_attention(); }
 
 void AvsNetImpl::place(torch::Device device, torch::ScalarType dtype) {
   torch::NoGradGuard no_grad;
-  place_state(*this, device, torch::kFloat32);
-  if (dtype != torch::kFloat32)
-    encoder.store_matrices(dtype);
-  encoder_dtype = dtype;
+  encoder.place(*this, device, dtype);
   for (auto *rnns : {&temporal_attn->audio_rnn, &temporal_attn->visual_rnn})
     for (auto &rnn : *rnns)
       rnn->flatten_parameters();
@@ -102,7 +99,7 @@ SegmentMaps AvsNetImpl::encode(const torch::Tensor &frames, const torch::Tensor 
 
 SegmentMaps AvsNetImpl::encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, Taps *taps) {
   Taps encoder_taps;
-  auto streams = encoder.forward(frames_norm, log_mel, encoder_dtype, taps ? &encoder_taps : nullptr);
+  auto streams = encoder.forward(frames_norm, log_mel, taps ? &encoder_taps : nullptr);
   if (taps)
     rename_encoder_taps(encoder_taps, *taps);
   const int64_t S = streams.visual.size(0);

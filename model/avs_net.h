@@ -40,7 +40,6 @@ struct AvsNetImpl : torch::nn::Module {
   DualEncoder encoder;
   std::vector<Tpavi> tpavi;
   torch::nn::Sequential output_conv{nullptr};
-  torch::ScalarType encoder_dtype = torch::kFloat32;
 };
 TORCH_MODULE(AvsNet);
 

@@ -89,10 +89,7 @@ void AvvpNetImpl::prepare_attention() { encoder.prepare_attention(); }
 
 void AvvpNetImpl::place(torch::Device device, torch::ScalarType dtype) {
   torch::NoGradGuard no_grad;
-  place_state(*this, device, torch::kFloat32);
-  if (dtype != torch::kFloat32)
-    encoder.store_matrices(dtype);
-  encoder_dtype = dtype;
+  encoder.place(*this, device, dtype);
   temporal_attn->audio_rnn->flatten_parameters();
   temporal_attn->visual_rnn->flatten_parameters();
   prepare();
@@ -120,7 +117,7 @@ EncodedSegments AvvpNetImpl::encode(const torch::Tensor &frames, const torch::Te
 EncodedSegments AvvpNetImpl::encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, Taps *taps) {
   Taps encoder_taps;
   Taps *inner = taps ? &encoder_taps : nullptr;
-  auto streams = encoder.forward(frames_norm, log_mel, encoder_dtype, inner);
+  auto streams = encoder.forward(frames_norm, log_mel, inner);
   auto pooled = pool_streams(streams, inner);
   if (taps) {
     const auto &ours = encoder_taps.values();

@@ -47,7 +47,6 @@ struct AvvpNetImpl : torch::nn::Module {
   AudioGate temporal_attn{nullptr};
   DualEncoder encoder;
   ClipEncoder clip_encoder{nullptr}; // when the model file carries one
-  torch::ScalarType encoder_dtype = torch::kFloat32;
 };
 TORCH_MODULE(AvvpNet);
 

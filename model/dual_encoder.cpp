@@ -108,8 +108,15 @@ void DualEncoder::store_matrices(torch::ScalarType dtype) {
     }
 }
 
-EncoderStreams DualEncoder::forward(const torch::Tensor &frames_norm_in, const torch::Tensor &log_mel, torch::ScalarType dtype,
-                                    Taps *taps) {
+void DualEncoder::place(torch::nn::Module &owner, torch::Device device, torch::ScalarType dtype_) {
+  torch::NoGradGuard no_grad;
+  place_state(owner, device, torch::kFloat32);
+  if (dtype_ != torch::kFloat32)
+    store_matrices(dtype_);
+  dtype = dtype_;
+}
+
+EncoderStreams DualEncoder::forward(const torch::Tensor &frames_norm_in, const torch::Tensor &log_mel, Taps *taps) {
   auto frames_norm = frames_norm_in.to(device(), torch::kFloat32);
   if (taps)
     taps->put("video.frames_norm", frames_norm);

@@ -39,8 +39,10 @@ public:
 
   // frames_norm [S, 3, size, size], log_mel [S, 1, frames, mels] (fp32); runs under autocast to
   // `dtype` (fp32: none). Taps use the AVE reference's names.
-  EncoderStreams forward(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, torch::ScalarType dtype,
-                         Taps *taps = nullptr);
+  EncoderStreams forward(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, Taps *taps = nullptr);
+  // Moves the whole task network `owner` to `device` in fp32, then stores this encoder's matrices in
+  // `dtype` for mixed precision (the log-mel front end and the heads stay fp32).
+  void place(torch::nn::Module &owner, torch::Device device, torch::ScalarType dtype);
   // Stores the weight matrices of backbones and adapters in `dtype` (mixed precision).
   void store_matrices(torch::ScalarType dtype);
   void prepare();
@@ -48,6 +50,7 @@ public:
   torch::Device device() const;
 
   ModelConfig config;
+  torch::ScalarType dtype = torch::kFloat32; // of the matrix products
   SwinV2 swin{nullptr};
   Htsat htsat{nullptr};
   std::vector<Adapter> audio_p1, vis_p1, audio_p2, vis_p2;
