@@ -135,11 +135,8 @@ torch::Device AvqaNetImpl::device() const { return encoder.device(); }
 
 QaSegments AvqaNetImpl::encode(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps) {
   auto log_mel = encoder.htsat->log_mel(audio);
-  if (taps) {
-    auto power = encoder.htsat->front_end().power_spectrogram(audio.narrow(0, 0, 1));
-    taps->put("htsat.spectrogram_extractor.out[0:1,0:1,0:101,:]", power.unsqueeze(1).narrow(2, 0, 101));
-    taps->put("htsat.logmel_extractor.out[0:2]", log_mel.narrow(0, 0, std::min<int64_t>(2, log_mel.size(0))));
-  }
+  if (taps)
+    put_trace_front_end_taps(encoder.htsat->front_end(), audio, log_mel, *taps);
   return encode_prepared(normalize_frames(frames, config.video, device()), log_mel, taps);
 }
 

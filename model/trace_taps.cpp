@@ -71,6 +71,12 @@ void put_trace_encoder_taps(const Taps &encoder_taps, const ModelConfig &config,
   }
 }
 
+void put_trace_front_end_taps(const LogMel &front_end, const torch::Tensor &audio, const torch::Tensor &log_mel, Taps &out) {
+  auto power = front_end.power_spectrogram(audio.narrow(0, 0, 1));
+  out.put("htsat.spectrogram_extractor.out[0:1,0:1,0:101,:]", power.unsqueeze(1).narrow(2, 0, 101));
+  out.put("htsat.logmel_extractor.out[0:2]", log_mel.narrow(0, 0, std::min<int64_t>(2, log_mel.size(0))));
+}
+
 void put_trace_block_internals(const Taps &encoder_taps, const ModelConfig &config, int htsat_line_shift, Taps &out) {
   const auto &ours = encoder_taps.values();
   const int64_t S = ours.at("video.frames_norm").size(0);

@@ -6,12 +6,17 @@
 #pragma once
 
 #include "dgsct/config.h"
+#include "dgsct/frontend.h"
 #include "dgsct/taps.h"
 
 namespace dgsct {
 
 // Adds to `out` every encoder tap both references share, under their names and slices.
 void put_trace_encoder_taps(const Taps &encoder_taps, const ModelConfig &config, Taps &out);
+
+// The front end's taps: the STFT power of segment 0 (its first 101 frames) and the log-mel of
+// segments 0-1.
+void put_trace_front_end_taps(const LogMel &front_end, const torch::Tensor &audio, const torch::Tensor &log_mel, Taps &out);
 
 // Internals of the two blocks both references trace: the shifted Swin-V2 block
 // swin.layers.1.blocks.1 (timm's line numbers) and the shifted HTS-AT block htsat.layers.2.blocks.1,
