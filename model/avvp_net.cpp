@@ -9,28 +9,27 @@ namespace dgsct {
 namespace {
 
 // Adapter internals the AVVP reference records for one p1 and one p2 adapter, by its line numbers
-// in the official adapter (`:var@Lnnn`); the values are [S, N, C] unless noted.
+// in the official adapter (`:var@Lnnn`); ours are recorded in the same layouts.
 struct AdapterTrace {
   const char *ours, *theirs;
-  bool image; // stored in the official [S, C, N, 1] layout by both
 };
 const AdapterTrace adapter_trace[] = {
-    {"x_in", "x@in", true},                          {"other_in", "vis_token@in", true},
-    {"conv_adapter", "vis_token@L284", true},        {"fc", "vis_token@L285", false},
-    {"my_tokens", "rep_token@L304", false},          {"att_v2tk_logits", "att_v2tk@L310", false},
-    {"att_v2tk", "att_v2tk@L312", false},            {"prompt_update", "rep_token_res@L313", false},
-    {"prompts", "rep_token@L316", false},            {"att_tk2x_logits", "att_tk2x@L319", false},
-    {"att_tk2x", "att_tk2x@L321", false},            {"x_res", "x_res@L322", true},
-    {"x_gated", "x@L325", true},                     {"audio_query_1", "audio_query_1@L329", false},
-    {"video_query_1", "video_query_1@L330", false},  {"channel_att_maps", "channel_att_maps@L333", false},
-    {"c_att_visual_feat", "c_att_visual_feat@L334", false}, {"video_query_2", "c_att_visual_query@L338", false},
-    {"audio_query_2", "audio_query_2@L339", false},  {"joint_2", "audio_video_query_2@L340", false},
-    {"spatial_logits", "spatial_att_maps_tmp@L341", false}, {"map", "spatial_att_maps@L344", false},
-    {"spatial_pooled", "c_s_att_visual_feat@L345", false}, {"x_modulated", "x@L352", false},
-    {"ln_before", "x@L367", true},                   {"down_sampler", "z@L369", true},
-    {"bn1", "z@L376", true},                         {"relu", "z@L378", true},
-    {"up_sampler", "output@L379", true},             {"bn2", "output@L383", true},
-    {"ln_post", "output@L408", true},                {"out", "output@L411", true},
+    {"x_in", "x@in"},                                {"other_in", "vis_token@in"},
+    {"conv_adapter", "vis_token@L284"},              {"fc", "vis_token@L285"},
+    {"my_tokens", "rep_token@L304"},                 {"att_v2tk_logits", "att_v2tk@L310"},
+    {"att_v2tk", "att_v2tk@L312"},                   {"prompt_update", "rep_token_res@L313"},
+    {"prompts", "rep_token@L316"},                   {"att_tk2x_logits", "att_tk2x@L319"},
+    {"att_tk2x", "att_tk2x@L321"},                   {"x_res", "x_res@L322"},
+    {"x_gated", "x@L325"},                           {"audio_query_1", "audio_query_1@L329"},
+    {"video_query_1", "video_query_1@L330"},         {"channel_att_maps", "channel_att_maps@L333"},
+    {"c_att_visual_feat", "c_att_visual_feat@L334"}, {"video_query_2", "c_att_visual_query@L338"},
+    {"audio_query_2", "audio_query_2@L339"},         {"joint_2", "audio_video_query_2@L340"},
+    {"spatial_logits", "spatial_att_maps_tmp@L341"}, {"map", "spatial_att_maps@L344"},
+    {"spatial_pooled", "c_s_att_visual_feat@L345"},  {"x_modulated", "x@L352"},
+    {"ln_before", "x@L367"},                         {"down_sampler", "z@L369"},
+    {"bn1", "z@L376"},                               {"relu", "z@L378"},
+    {"up_sampler", "output@L379"},                   {"bn2", "output@L383"},
+    {"ln_post", "output@L408"},                      {"out", "output@L411"},
 };
 
 void put_adapter_trace(const Taps &ours, const std::string &our_prefix, const std::string &their_prefix, bool sliced,
