@@ -150,27 +150,28 @@ TEST(Presets, AvsPaperModelsHaveExactlyTheOfficialKeys) {
 
 namespace {
 
-// The AVVP references describe their geometry per backbone stage, with the block pairing and head.
+// The AVVP and AVQA references describe each backbone per stage (windows and shifts as a pair for
+// Swin-V2, as a number for HTS-AT).
+void expect_backbone_stages(const std::vector<dgsct::StageGeometry> &ours, const nlohmann::json &stages) {
+  ASSERT_EQ(ours.size(), stages.size());
+  for (size_t s = 0; s < ours.size(); ++s) {
+    const auto &r = stages[s];
+    const auto &shift = r["shift_per_block"][1];
+    EXPECT_EQ(ours[s].grid, r["resolution"][0].get<int>()) << "stage " << s;
+    EXPECT_EQ(ours[s].dim, r["dim"].get<int>()) << "stage " << s;
+    EXPECT_EQ(ours[s].depth, r["depth"].get<int>()) << "stage " << s;
+    EXPECT_EQ(ours[s].heads, r["heads"].get<int>()) << "stage " << s;
+    EXPECT_EQ(ours[s].window, r["window"].is_array() ? r["window"][0].get<int>() : r["window"].get<int>()) << "stage " << s;
+    EXPECT_EQ(ours[s].shift, shift.is_array() ? shift[0].get<int>() : shift.get<int>()) << "stage " << s;
+  }
+}
+
+// The AVVP references: backbone stages, the block pairing and the head.
 void expect_matches_avvp_reference(const ModelConfig &config, const std::string &folder) {
   SCOPED_TRACE(folder);
   const auto ref = read_json(reference(folder) + "/config.json");
-  const auto expect_backbone = [](const std::vector<dgsct::StageGeometry> &ours, const nlohmann::json &stages) {
-    ASSERT_EQ(ours.size(), stages.size());
-    for (size_t s = 0; s < ours.size(); ++s) {
-      const auto &r = stages[s];
-      const int window = r["window"].is_array() ? r["window"][0].get<int>() : r["window"].get<int>();
-      const auto &shift = r["shift_per_block"][1];
-      const int shift_odd = shift.is_array() ? shift[0].get<int>() : shift.get<int>();
-      EXPECT_EQ(ours[s].grid, r["resolution"][0].get<int>()) << "stage " << s;
-      EXPECT_EQ(ours[s].dim, r["dim"].get<int>()) << "stage " << s;
-      EXPECT_EQ(ours[s].depth, r["depth"].get<int>()) << "stage " << s;
-      EXPECT_EQ(ours[s].heads, r["heads"].get<int>()) << "stage " << s;
-      EXPECT_EQ(ours[s].window, window) << "stage " << s;
-      EXPECT_EQ(ours[s].shift, shift_odd) << "stage " << s;
-    }
-  };
-  expect_backbone(config.swin.stages(), ref["visual_backbone"]["stages"]);
-  expect_backbone(config.htsat.stages(), ref["audio_backbone"]["stages"]);
+  expect_backbone_stages(config.swin.stages(), ref["visual_backbone"]["stages"]);
+  expect_backbone_stages(config.htsat.stages(), ref["audio_backbone"]["stages"]);
   const auto slots = config.slots();
   const auto &pairing = ref["block_pairing"];
   ASSERT_EQ(slots.size(), pairing.size());
@@ -216,21 +217,8 @@ namespace {
 void expect_matches_avqa_reference(const ModelConfig &config, const std::string &folder) {
   SCOPED_TRACE(folder);
   const auto ref = read_json(reference(folder) + "/config.json");
-  const auto expect_backbone = [](const std::vector<dgsct::StageGeometry> &ours, const nlohmann::json &stages) {
-    ASSERT_EQ(ours.size(), stages.size());
-    for (size_t s = 0; s < ours.size(); ++s) {
-      const auto &r = stages[s];
-      const auto &shift = r["shift_per_block"][1];
-      EXPECT_EQ(ours[s].grid, r["resolution"][0].get<int>()) << "stage " << s;
-      EXPECT_EQ(ours[s].dim, r["dim"].get<int>()) << "stage " << s;
-      EXPECT_EQ(ours[s].depth, r["depth"].get<int>()) << "stage " << s;
-      EXPECT_EQ(ours[s].heads, r["heads"].get<int>()) << "stage " << s;
-      EXPECT_EQ(ours[s].window, r["window"].is_array() ? r["window"][0].get<int>() : r["window"].get<int>()) << "stage " << s;
-      EXPECT_EQ(ours[s].shift, shift.is_array() ? shift[0].get<int>() : shift.get<int>()) << "stage " << s;
-    }
-  };
-  expect_backbone(config.swin.stages(), ref["visual_backbone"]["stages"]);
-  expect_backbone(config.htsat.stages(), ref["audio_backbone"]["stages"]);
+  expect_backbone_stages(config.swin.stages(), ref["visual_backbone"]["stages"]);
+  expect_backbone_stages(config.htsat.stages(), ref["audio_backbone"]["stages"]);
   const auto &adapters = ref["adapters"];
   EXPECT_EQ(config.slots().size(), adapters["num_pairs"].get<size_t>());
   EXPECT_EQ(config.adapter.tokens, adapters["num_tokens"].get<int>());
