@@ -98,7 +98,7 @@ torch::Device AvvpNetImpl::device() const { return encoder.device(); }
 
 void AvvpNetImpl::add_clip_encoder() {
   if (!clip_encoder) {
-    clip_encoder = register_module("clip_encoder", ClipEncoder());
+    clip_encoder = register_module("clip_encoder", ClipEncoder(config.parsing.clip_encoder));
     place_state(*clip_encoder, device(), torch::kFloat32);
   }
 }

@@ -28,16 +28,17 @@ TORCH_MODULE(Conv2Plus1d);
 
 } // namespace
 
-ClipEncoderImpl::ClipEncoderImpl() {
+ClipEncoderImpl::ClipEncoderImpl(const ClipEncoderConfig &config) {
   // BatchNorm2d is our eval-mode batch norm over dim 1; it serves 5-D inputs as well.
-  stem = register_module("stem", torch::nn::Sequential(conv3d(3, 45, {1, 7, 7}, {1, 2, 2}, {0, 3, 3}), BatchNorm2d(45),
-                                                        torch::nn::ReLU(), conv3d(45, 64, {3, 1, 1}, {1, 1, 1}, {1, 0, 0}),
-                                                        BatchNorm2d(64), torch::nn::ReLU()));
-  int64_t in = 64;
-  const int64_t widths[] = {64, 128, 256, 512};
+  const int64_t stem_mid = config.stem_width, stem_out = config.widths[0];
+  stem = register_module("stem", torch::nn::Sequential(
+                                     conv3d(3, stem_mid, {1, 7, 7}, {1, 2, 2}, {0, 3, 3}), BatchNorm2d(stem_mid),
+                                     torch::nn::ReLU(), conv3d(stem_mid, stem_out, {3, 1, 1}, {1, 1, 1}, {1, 0, 0}),
+                                     BatchNorm2d(stem_out), torch::nn::ReLU()));
+  int64_t in = stem_out;
   for (int stage = 0; stage < 4; ++stage) {
     auto layer = register_module("layer" + std::to_string(stage + 1), std::make_shared<torch::nn::Module>());
-    const int64_t out = widths[stage];
+    const int64_t out = config.widths[stage];
     for (int b = 0; b < 2; ++b) {
       const int64_t stride = (stage > 0 && b == 0) ? 2 : 1;
       const int64_t mid = (in * out * 27) / (in * 9 + 3 * out);
@@ -53,6 +54,12 @@ ClipEncoderImpl::ClipEncoderImpl() {
       in = out;
     }
   }
+  // torchvision's initialisation, so that an encoder never trained still passes its input through
+  // the 18 layers at a steady scale.
+  torch::NoGradGuard no_grad;
+  for (auto &module : modules(/*include_self=*/false))
+    if (auto *conv = module->as<torch::nn::Conv3d>())
+      torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
   eval();
 }
 
@@ -65,15 +72,15 @@ torch::Tensor ClipEncoderImpl::forward(const torch::Tensor &clips) {
   return x.mean({2, 3, 4});
 }
 
-torch::Tensor prepare_clips(const torch::Tensor &frames, torch::Device device) {
+torch::Tensor prepare_clips(const torch::Tensor &frames, const ClipEncoderConfig &config, torch::Device device) {
   namespace F = torch::nn::functional;
   if (frames.dim() != 5 || frames.size(4) != 3 || frames.size(1) < 1 || frames.scalar_type() != torch::kUInt8)
     throw std::invalid_argument("clip frames must be [S, F, H, W, 3] uint8 RGB with F >= 1");
   const int64_t S = frames.size(0), F_in = frames.size(1);
-  auto picks = torch::round(torch::linspace(0, static_cast<double>(F_in - 1), kClipFrames, torch::kFloat64)).to(torch::kLong);
+  auto picks = torch::round(torch::linspace(0, static_cast<double>(F_in - 1), config.frames, torch::kFloat64)).to(torch::kLong);
   auto x = frames.index_select(1, picks).to(device).flatten(0, 1).permute({0, 3, 1, 2}).to(torch::kFloat32);
   x = F::interpolate(x, F::InterpolateFuncOptions()
-                            .size(std::vector<int64_t>{kClipSize, kClipSize})
+                            .size(std::vector<int64_t>{config.size, config.size})
                             .mode(torch::kBilinear)
                             .align_corners(false)
                             .antialias(true));
@@ -82,7 +89,7 @@ torch::Tensor prepare_clips(const torch::Tensor &frames, torch::Device device) {
   auto mean = torch::tensor({0.43216f, 0.394666f, 0.37645f}, opts).view({1, 3, 1, 1});
   auto std = torch::tensor({0.22803f, 0.22145f, 0.216989f}, opts).view({1, 3, 1, 1});
   x = (x - mean) / std;
-  return x.view({S, kClipFrames, 3, kClipSize, kClipSize}).transpose(1, 2).contiguous();
+  return x.view({S, config.frames, 3, config.size, config.size}).transpose(1, 2).contiguous();
 }
 
 } // namespace dgsct

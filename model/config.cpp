@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "dgsct/config.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -35,6 +36,7 @@ public:
     return v;
   }
   Reader child(const std::string &key) const { return Reader(field(key), where_ + "." + key); }
+  bool has(const std::string &key) const { return node_.is_object() && node_.contains(key); }
 
 private:
   const json &node_;
@@ -151,9 +153,23 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
     c.parsing = {p.positive("dim"),           p.positive("clip_feature_dim"),  p.positive("depth_audio"),
                  p.positive("depth_visual"),  p.positive("depth_cross"),       p.positive("heads"),
                  p.get<double>("mlp_ratio"),  p.get<double>("token_mlp_ratio"), p.get<double>("channel_mlp_ratio"),
-                 p.get<double>("assign_eps")};
+                 p.get<double>("assign_eps"), ClipEncoderConfig{}};
     if (c.parsing.dim % c.parsing.heads)
       throw std::runtime_error(source + ".parsing: dim must divide by heads");
+    // The audio gate's bidirectional LSTMs read and write the head's width.
+    if (2 * c.temporal.audio_lstm_hidden != c.parsing.dim || 2 * c.temporal.video_lstm_hidden != c.parsing.dim)
+      throw std::runtime_error(source + ".temporal: audio_lstm_hidden and video_lstm_hidden must be half of parsing.dim");
+    if (p.has("clip_encoder")) {
+      Reader ce = p.child("clip_encoder");
+      c.parsing.clip_encoder = {ce.positive("stem_width"), ce.get<std::vector<int>>("widths"), ce.positive("frames"),
+                                ce.positive("size")};
+    }
+    const auto &widths = c.parsing.clip_encoder.widths;
+    if (widths.size() != 4 || *std::min_element(widths.begin(), widths.end()) <= 0)
+      throw std::runtime_error(source + ".parsing.clip_encoder: widths needs 4 positive stage widths");
+    if (widths.back() != c.parsing.clip_feature_dim)
+      throw std::runtime_error(source + ".parsing: clip_feature_dim must equal the clip encoder's last width (" +
+                               std::to_string(widths.back()) + ")");
   } else if (c.is_question_answering()) {
     Reader q = r.child("question_answering");
     c.question = {q.positive("width"), q.positive("vocabulary"), q.positive("question_length"), q.positive("heads"),

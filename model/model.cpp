@@ -209,16 +209,17 @@ torch::Tensor Model::clip_features(const torch::Tensor &frames) const {
   if (!has_clip_encoder())
     throw std::invalid_argument("model '" + config_.name + "' carries no clip encoder (pack one with dgsct-pack --clip-encoder)");
   torch::NoGradGuard no_grad;
-  return avvp_->clip_encoder->forward(prepare_clips(frames, device_));
+  return avvp_->clip_encoder->forward(prepare_clips(frames, config_.parsing.clip_encoder, device_));
 }
 
 void Model::load_clip_encoder(const std::string &weights_path) {
   if (!avvp_)
     throw std::invalid_argument("only AVVP models have a clip encoder");
   auto file = SafetensorsFile::open(weights_path);
-  ClipEncoder loaded;
+  ClipEncoder loaded(config_.parsing.clip_encoder);
   // torchvision's file also holds the Kinetics classifier, which the features do not use.
-  const std::vector<KeySpec> classifier = {{"fc.weight", {400, 512}, DType::F32}, {"fc.bias", {400}, DType::F32}};
+  const int64_t features = config_.parsing.clip_feature_dim;
+  const std::vector<KeySpec> classifier = {{"fc.weight", {400, features}, DType::F32}, {"fc.bias", {400}, DType::F32}};
   load_state(*loaded, *file, classifier);
   avvp_->add_clip_encoder();
   torch::NoGradGuard no_grad;
@@ -232,7 +233,7 @@ std::unique_ptr<Model> Model::random(const ModelConfig &config, const ModelOptio
   torch::manual_seed(seed);
   std::unique_ptr<Model> model(new Model(config, {}, options));
   if (model->avvp_)
-    model->avvp_->clip_encoder = model->avvp_->register_module("clip_encoder", ClipEncoder());
+    model->avvp_->add_clip_encoder();
   torch::NoGradGuard no_grad;
   for (auto &kv : state_dict(model->module()))
     if (kv.second.is_floating_point() && kv.first.find("running_var") == std::string::npos)

@@ -95,14 +95,24 @@ struct SegmentationConfig {
 
 // The AVVP head (spec 6.4): class-aware uni-modal grouping per modality, the HAN block that
 // regroups audio segments under the visual ones, cross-modal grouping, per-class probabilities.
+// AVVP's clip encoder, an R(2+1)D-18 (spec 2.3): torchvision's r2plus1d_18 by default; narrower
+// stages and smaller clips make a variant a demo model can afford to carry and run.
+struct ClipEncoderConfig {
+  int stem_width = 45;                            // between the stem's spatial and temporal convolutions
+  std::vector<int> widths = {64, 128, 256, 512}; // per stage; the last is the clip feature's width
+  int frames = 8;                                 // per clip (one segment)
+  int size = 112;                                 // side of the square frames
+};
+
 struct ParsingConfig {
   int dim;               // head width
-  int clip_feature_dim;  // R(2+1)D-18 clip feature per segment
+  int clip_feature_dim;  // clip feature per segment (= the clip encoder's last width)
   int depth_audio, depth_visual, depth_cross; // attention blocks before each grouping
   int heads;             // attention blocks and the grouping cross-attention
   double mlp_ratio;      // attention blocks' MLPs
   double token_mlp_ratio, channel_mlp_ratio; // grouping MLPs over tokens and over channels (x dim)
   double assign_eps;     // added to each group's assignment sum
+  ClipEncoderConfig clip_encoder; // preset field "clip_encoder", optional
 };
 
 // The AVQA head (spec 6.6): the pooled audio projected to `width`, audio-guided spatial grounding of

@@ -16,7 +16,7 @@ namespace {
 
 struct Reference {
   std::shared_ptr<const dgsct::SafetensorsFile> data;
-  dgsct::ClipEncoder net;
+  dgsct::ClipEncoder net{dgsct::ClipEncoderConfig{}};
 };
 
 // Runs the Python generator once ($DGSCT_PYTHON $DGSCT_CLIP_REFERENCE_SCRIPT, set by meson).
@@ -63,7 +63,7 @@ TEST(ClipEncoder, FeaturesEqualTorchvision) {
 TEST(ClipEncoder, PreparationMatchesPilWithinOneGreyLevel) {
   // Our resize is torch's antialiased bilinear (PIL's filter), rounded to 8 bits like PIL's output.
   // PIL computes in fixed point and rounds some pixels the other way: one grey level at most.
-  auto ours = dgsct::prepare_clips(tensor("frames"), torch::kCPU);
+  auto ours = dgsct::prepare_clips(tensor("frames"), {}, torch::kCPU);
   auto theirs = tensor("prepared");
   ASSERT_EQ(ours.sizes(), theirs.sizes());
   const double one_level = 1.0 / 255 / 0.216989;
@@ -77,9 +77,9 @@ TEST(ClipEncoder, PreparationMatchesPilWithinOneGreyLevel) {
 }
 
 TEST(ClipEncoder, RefusesMalformedFrames) {
-  EXPECT_THROW(dgsct::prepare_clips(torch::zeros({2, 8, 10, 10}, torch::kUInt8), torch::kCPU), std::invalid_argument);
-  EXPECT_THROW(dgsct::prepare_clips(torch::zeros({2, 0, 10, 10, 3}, torch::kUInt8), torch::kCPU), std::invalid_argument);
-  EXPECT_THROW(dgsct::prepare_clips(torch::zeros({2, 8, 10, 10, 3}), torch::kCPU), std::invalid_argument);
+  EXPECT_THROW(dgsct::prepare_clips(torch::zeros({2, 8, 10, 10}, torch::kUInt8), {}, torch::kCPU), std::invalid_argument);
+  EXPECT_THROW(dgsct::prepare_clips(torch::zeros({2, 0, 10, 10, 3}, torch::kUInt8), {}, torch::kCPU), std::invalid_argument);
+  EXPECT_THROW(dgsct::prepare_clips(torch::zeros({2, 8, 10, 10, 3}), {}, torch::kCPU), std::invalid_argument);
 }
 
 TEST(ClipEncoder, AvvpModelFileCarriesIt) {
@@ -106,6 +106,22 @@ TEST(ClipEncoder, AvvpModelFileCarriesIt) {
   std::remove(path.c_str());
   ASSERT_TRUE(loaded->has_clip_encoder());
   torch::NoGradGuard no_grad;
-  auto expected = r.net->forward(dgsct::prepare_clips(tensor("frames"), torch::kCPU));
+  auto expected = r.net->forward(dgsct::prepare_clips(tensor("frames"), {}, torch::kCPU));
   EXPECT_LE(rel(loaded->clip_features(tensor("frames")), expected), 1e-6);
+}
+
+TEST(ClipEncoder, NarrowVariantFromTheConfiguration) {
+  // avvp-demo's encoder: 32 x 32 clips, stage widths 8..64; an untrained one (torchvision's
+  // initialisation) still tells different clips apart.
+  const auto config = dgsct::ModelConfig::preset("avvp-demo").parsing.clip_encoder;
+  dgsct::ClipEncoder net(config);
+  torch::manual_seed(3);
+  auto frames = torch::randint(0, 256, {2, 5, 40, 50, 3}, torch::kUInt8);
+  auto clips = dgsct::prepare_clips(frames, config, torch::kCPU);
+  EXPECT_EQ(clips.sizes(), (std::vector<int64_t>{2, 3, 8, 32, 32}));
+  torch::NoGradGuard no_grad;
+  auto features = net->forward(clips);
+  EXPECT_EQ(features.sizes(), (std::vector<int64_t>{2, 64}));
+  EXPECT_GT((features[0] - features[1]).abs().max().item<float>(), 1e-3 * features.abs().max().item<float>());
+  EXPECT_GT(features.abs().max().item<float>(), 0.0f);
 }

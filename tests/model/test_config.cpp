@@ -293,3 +293,24 @@ TEST(Presets, ErrorsNameTheSourceAndField) {
     EXPECT_NE(std::string(e.what()).find("preset 'no-such-preset' not found"), std::string::npos);
   }
 }
+
+TEST(Presets, ClipEncoderIsTorchvisionsUnlessConfigured) {
+  const auto paper = ModelConfig::preset("avvp-paper").parsing.clip_encoder;
+  EXPECT_EQ(paper.widths, (std::vector<int>{64, 128, 256, 512}));
+  EXPECT_EQ(paper.stem_width, 45);
+  EXPECT_EQ(paper.frames, 8);
+  EXPECT_EQ(paper.size, 112);
+  const auto demo = ModelConfig::preset("avvp-demo");
+  EXPECT_EQ(demo.parsing.clip_encoder.widths.back(), demo.parsing.clip_feature_dim);
+  EXPECT_EQ(demo.parsing.clip_encoder.size, 32);
+  // The feature width is the encoder's last width, stated once in each place: they must agree.
+  auto json = nlohmann::json::parse(demo.source_json);
+  json["parsing"]["clip_feature_dim"] = 512;
+  try {
+    ModelConfig::parse(json.dump(), "mismatch.json");
+    FAIL();
+  } catch (const std::runtime_error &e) {
+    EXPECT_NE(std::string(e.what()).find("mismatch.json.parsing: clip_feature_dim must equal the clip encoder's last width (64)"),
+              std::string::npos) << e.what();
+  }
+}
