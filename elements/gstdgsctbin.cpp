@@ -7,7 +7,8 @@
  * A bin of `dgsctsync ! dgsctmel ! dgsctpatch ! dgsctinfer` with ghost pads `video`, `audio` and
  * `src`. The common properties are properties of the bin (`model` goes to the three elements that
  * need it, so the front end is the model's own); the others remain reachable as `sync::name`,
- * `mel::name`, `patch::name` and `infer::name` (GstChildProxy).
+ * `mel::name`, `patch::name` and `infer::name` (GstChildProxy). An AVQA model's `question` and
+ * `answer-interval` are the bin's too; its `ask` action signal is dgsctinfer's (the child `infer`).
  *
  * ## Example launch line
  * |[
@@ -46,8 +47,8 @@ struct Forwarded {
 };
 static const Forwarded kForwarded[] = {
   {INFER | MEL | PATCH, "model"}, {INFER, "device"}, {INFER, "precision"}, {INFER, "window"}, {INFER, "window-mode"},
-  {INFER, "lookahead"}, {INFER, "post-messages"}, {INFER, "queue-size"}, {INFER, "hold-frames"}, {INFER, "processed"},
-  {INFER, "dropped"},
+  {INFER, "lookahead"}, {INFER, "post-messages"}, {INFER, "queue-size"}, {INFER, "hold-frames"}, {INFER, "question"},
+  {INFER, "answer-interval"}, {INFER, "processed"}, {INFER, "dropped"},
   {SYNC, "segment-duration"}, {SYNC, "key-frame"}, {SYNC, "emit-partial"},
 };
 

@@ -20,7 +20,10 @@
  *   heard and seen in the segment, with their probabilities) on the video frames that follow the
  *   result, an element message `dgsct-segment` per segment listing the three, and element messages
  *   `dgsct-event` with a `modality` field when an event of one class in one modality begins or ends
- *   (several classes, and each modality, have their events at once).
+ *   (several classes, and each modality, have their events at once);
+ * - audio-visual question answering (AVQA): the answer to #GstDgsctInfer:question over the window of
+ *   the latest segments as a #DgsctAnswerMeta on the video frames that follow it, and an element
+ *   message `dgsct-answer` per answer.
  *
  * An AVVP model also needs each segment's clip feature (R(2+1)D-18, from the frames spread over the
  * segment). A `dgsct/clip` tensor meta that the application attaches to the buffer carrying the
@@ -41,6 +44,21 @@
  * like the paper's evaluation (results every window); `sliding` produces a result for every new
  * segment from the window that ends #GstDgsctInfer:lookahead segments after it (at the end of the
  * stream, the last segments take the last window's result).
+ *
+ * An AVQA model answers #GstDgsctInfer:question, a question in the model's vocabulary (plain text,
+ * e.g. `Which instrument makes sounds before the violin?`; its last character, the question mark, is
+ * dropped as the official tokenisation does). Once the model's window of segments is cached, a
+ * question is answered over the latest segments, then every #GstDgsctInfer:answer-interval seconds
+ * (the window's end nearest to it): the head is a set function of its segments, so any window of
+ * cached seconds can be asked, and #GstDgsctInfer:window-mode, #GstDgsctInfer:lookahead and
+ * #GstDgsctInfer:hold-frames do not apply (an answer is about a window, not a frame, and rides on the
+ * frames that follow it). The question can change while playing: a new one is answered at once from
+ * the next segment's window on. A question with words outside the vocabulary is refused: while a
+ * model is loaded with a WARNING naming the words, the property keeping its previous question; a
+ * question set before the model is loaded is checked when it is, and fails the start with an ERROR
+ * naming the words. An empty question (the default) gives no answers; other models ignore the
+ * question. The `ask` action signal answers a question of the application's at once over the cached
+ * window (#GstDgsctInfer::ask).
  *
  * For tests, the environment variable `DGSCT_DEBUG_INFER_DELAY_MS` adds that many milliseconds to
  * every segment's inference, to simulate a model slower than real time.
@@ -78,8 +96,19 @@
  * `modality` (string: `audio`, `visual` or `audio-visual`, dgsct_modality_get_name()) besides the
  * fields above; a change posts, per modality in that order, the stops and then the starts, each in
  * class order. At EOS every open event stops at the end of the last segment. Results decided after
- * the last frame travel downstream as `dgsct-result`, `dgsct-mask` or `dgsct-parsing` events
- * (dgsct_result_event_new(), dgsct_mask_event_new(), dgsct_parsing_event_new()).
+ * the last frame travel downstream as `dgsct-result`, `dgsct-mask`, `dgsct-parsing` or `dgsct-answer`
+ * events (dgsct_result_event_new(), dgsct_mask_event_new(), dgsct_parsing_event_new(),
+ * dgsct_answer_event_new()).
+ *
+ * With an AVQA model, the `dgsct-answer` message carries `question` (string), `answer` (gint, the
+ * index in the model's answer list), `answer-name` (string), `confidence` (gfloat, the answer's
+ * probability), the five most probable answers as three #GstValueArray of equal length, most
+ * probable first: `top-answers` (gint), `top-names` (string) and `top-probs` (gfloat), and the window:
+ * `first-index` and `last-index` (guint64, its first and last segment) and `start` and `end`
+ * (guint64, running time), e.g. `dgsct-answer, question=(string)"Which instrument makes sounds before
+ * the violin?", answer=(int)33, answer-name=(string)ten, confidence=(float)0.04, top-answers=(int)< 33,
+ * 12, ... >, top-names=(string)< ten, ... >, top-probs=(float)< 0.04, ... >, first-index=(guint64)3,
+ * last-index=(guint64)12, ...` (dgsct_answer_meta_to_structure()).
  *
  * ## Example launch line
  * |[
@@ -93,9 +122,17 @@
  *     d. ! queue ! videoconvert ! s.video  d. ! queue ! audioconvert ! audioresample ! s.audio \
  *     dgsctsync name=s ! dgsctinfer ! dgsctinfer model=avs-demo ! videoconvert ! dgsctoverlay ! videoconvert ! autovideosink
  * ]|
+ * A question answered every 5 seconds by an AVQA model, the answers as JSON Lines and on the bus:
+ * |[
+ * gst-launch-1.0 -m filesrc location=clip.mkv ! decodebin name=d \
+ *     d. ! queue ! videoconvert ! s.video  d. ! queue ! audioconvert ! audioresample ! s.audio \
+ *     dgsctsync name=s ! dgsctinfer model=avqa.safetensors answer-interval=5 \
+ *     question="Which instrument makes sounds before the violin?" ! dgsctjson ! fdsink
+ * ]|
  */
 #include "gstdgsctinfer.h"
 
+#include "dgsct-answer-meta.h"
 #include "dgsct-mask-meta.h"
 #include "dgsct-parsing-meta.h"
 #include "dgsct-result-meta.h"
@@ -133,6 +170,9 @@ typedef enum {
 #define DEFAULT_POST_MESSAGES TRUE
 #define DEFAULT_QUEUE_SIZE 4
 #define DEFAULT_HOLD_FRAMES FALSE
+#define DEFAULT_QUESTION nullptr
+#define DEFAULT_ANSWER_INTERVAL 1
+#define MAX_ANSWER_INTERVAL 3600
 
 enum {
   PROP_0,
@@ -145,6 +185,8 @@ enum {
   PROP_POST_MESSAGES,
   PROP_QUEUE_SIZE,
   PROP_HOLD_FRAMES,
+  PROP_QUESTION,
+  PROP_ANSWER_INTERVAL,
   PROP_PROCESSED,
   PROP_DROPPED,
 };
@@ -209,7 +251,7 @@ struct Cached {
   dgsct::SegmentFeatures features;
 };
 
-enum class Kind { EVENT, MASK, PARSING };
+enum class Kind { EVENT, MASK, PARSING, ANSWER };
 
 struct Result {
   Kind kind = Kind::EVENT;
@@ -227,6 +269,13 @@ struct Result {
    * probabilities and the window's video-level probability */
   std::array<std::vector<guint8>, DGSCT_N_MODALITIES> events;
   std::vector<float> audio_prob, visual_prob, video_prob;
+  /* answers: the question, the window's first segment (index, start: the last one's), the most
+   * probable answers, the model's answer first */
+  std::string question;
+  guint64 first_index = 0;
+  std::vector<gint> top_answers;
+  std::vector<std::string> top_names;
+  std::vector<gfloat> top_probs;
 };
 
 /* AVVP: the frames a segment's clip feature is computed from, picked from a small ring of recent
@@ -262,7 +311,11 @@ struct ClipCollector {
 }  // namespace
 
 struct InferState {
+  /* Changed by start and stop only; the worker reads it freely while it runs, others (the
+   * question property, the ask signal) under model_lock. */
   std::unique_ptr<dgsct::Model> model;
+  std::mutex model_lock;
+  bool answers = false;            /* an AVQA model */
   std::vector<GQuark> class_quarks; /* the model's class names, background last */
   bool collect_clip_frames = false; /* an AVVP model with a clip encoder */
   std::thread worker;
@@ -284,8 +337,11 @@ struct InferState {
   GstClockTime decided_end = 0;    /* end of the latest decided segment */
   /* streaming thread only: AVVP clip frames */
   ClipCollector clip;
-  /* worker only */
+  /* written by the worker only; changed under lock (the ask signal reads it) */
   std::deque<Cached> window;
+  /* worker only */
+  guint answered_serial = 0;        /* AVQA: the question serial and the window end of the latest */
+  GstClockTime answered_end = GST_CLOCK_TIME_NONE;  /* answer */
   guint64 clip_fill = 0;
   bool first_window_done = false;
   std::vector<Cached> last_window;  /* sliding: the latest full window and its result, whose */
@@ -303,6 +359,9 @@ struct _GstDgsctInfer {
   DgsctWindowMode window_mode;
   guint window, lookahead, queue_size;
   gboolean post_messages, hold_frames;
+  gchar *question;
+  guint question_serial;   /* counts question changes: a new one is answered at once */
+  guint answer_interval;
   InferState *state;
 };
 
@@ -497,8 +556,107 @@ static void publish (GstDgsctInfer * self, InferState * st, const Cached & seg, 
   st->results.push_back (std::move (r));
 }
 
+static DgsctAnswerMeta *add_answer_meta (GstBuffer * buffer, const Result & r)
+{
+  std::vector<const gchar *> names;
+  for (const auto & name : r.top_names)
+    names.push_back (name.c_str ());
+  return gst_buffer_add_dgsct_answer_meta (buffer, r.question.c_str (), r.first_index, r.index, r.start, r.end,
+      r.top_answers.size (), r.top_answers.data (), names.data (), r.top_probs.data ());
+}
+
+/* The answer as the `dgsct-answer` message and the ask signal give it. */
+static GstStructure *answer_structure (const Result & r)
+{
+  GstBuffer *carrier = gst_buffer_new ();
+  GstStructure *s = dgsct_answer_meta_to_structure (add_answer_meta (carrier, r));
+  gst_buffer_unref (carrier);
+  return s;
+}
+
+/* AVQA: why @model cannot be asked @question (the words outside its vocabulary), or "" when it can. */
+static std::string question_problem (const dgsct::Model & model, const std::string & question)
+{
+  try {
+    std::string words;
+    for (const auto & word : model.unknown_words (question))
+      words += (words.empty () ? "'" : ", '") + word + "'";
+    return words.empty () ? "" : "words outside the vocabulary of model '" + model.config ().name + "': " + words;
+  } catch (const std::exception & e) {
+    /* e.g. a <slot> of the dataset's templates, which has no value here */
+    return e.what ();
+  }
+}
+
+/* AVQA: the answer to @question over @window (the model's window of segments, oldest first), with
+ * the most probable answers: the model's answer first, then the others by descending probability. */
+static Result answer_over (const dgsct::Model & model, const std::deque<Cached> & window, const std::string & question)
+{
+  std::vector<dgsct::SegmentFeatures> features;
+  for (const auto & c : window)
+    features.push_back (c.features);
+  const auto w = model.answer (features, question);
+  std::vector<gint> order (w.answer_probs.size ());
+  for (size_t a = 0; a < order.size (); ++a)
+    order[a] = (gint) a;
+  std::stable_sort (order.begin (), order.end (), [&] (gint a, gint b) {
+    return a != b && (a == w.answer || (b != w.answer && w.answer_probs[a] > w.answer_probs[b]));
+  });
+  Result r;
+  r.kind = Kind::ANSWER;
+  r.question = question;
+  r.first_index = window.front ().index;
+  r.index = window.back ().index;
+  r.start = window.front ().start;
+  r.end = window.back ().end;
+  for (size_t i = 0; i < MIN (order.size (), (size_t) DGSCT_ANSWER_TOP); ++i) {
+    r.top_answers.push_back (order[i]);
+    r.top_names.push_back (model.label_name (order[i]));
+    r.top_probs.push_back (w.answer_probs[order[i]]);
+  }
+  return r;
+}
+
+/* AVQA: answers the question over the latest segments when an answer is due: at the first full
+ * window, then at the window whose end is nearest to answer-interval after the previous answer's,
+ * and at once for a new question. */
+static void run_answer (GstDgsctInfer * self, InferState * st)
+{
+  const dgsct::Model & model = *st->model;
+  {
+    std::lock_guard<std::mutex> guard (st->lock);
+    while (st->window.size () > (size_t) model.config ().segments)
+      st->window.pop_front ();
+  }
+  GST_OBJECT_LOCK (self);
+  const std::string question = self->question ? self->question : "";
+  const guint serial = self->question_serial;
+  const GstClockTime interval = self->answer_interval * GST_SECOND;
+  const bool post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+  if (question.empty () || st->window.size () < (size_t) model.config ().segments)
+    return;
+  const Cached & newest = st->window.back ();
+  if (serial == st->answered_serial && GST_CLOCK_TIME_IS_VALID (st->answered_end)
+      && newest.end + (newest.end - newest.start) / 2 < st->answered_end + interval)
+    return;
+  Result r = answer_over (model, st->window, question);
+  st->answered_serial = serial;
+  st->answered_end = newest.end;
+  GST_DEBUG_OBJECT (self, "segments %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ": '%s' -> %s (%.3f)", r.first_index,
+      r.index, question.c_str (), r.top_names[0].c_str (), r.top_probs[0]);
+  if (post)
+    gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), answer_structure (r)));
+  std::lock_guard<std::mutex> guard (st->lock);
+  st->results.push_back (std::move (r));
+}
+
 static void run_head (GstDgsctInfer * self, InferState * st)
 {
+  if (st->answers) {
+    run_answer (self, st);
+    return;
+  }
   GST_OBJECT_LOCK (self);
   const DgsctWindowMode mode = self->window_mode;
   const int lookahead = MIN ((int) self->lookahead, st->model->config ().segments - 1);
@@ -520,6 +678,7 @@ static void run_head (GstDgsctInfer * self, InferState * st)
   const auto result = st->model->head (features, st->model->is_segmentation () ? positions : std::vector<int> ());
   for (int t : positions)
     publish (self, st, st->window[t], result, t, post);
+  std::lock_guard<std::mutex> guard (st->lock);
   if (mode == DGSCT_WINDOW_CLIP) {
     st->window.clear ();
     return;
@@ -585,7 +744,10 @@ static void worker_loop (GstDgsctInfer * self, InferState * st)
       auto features = model.encode_prepared (frame_norm, log_mel).front ();
       if (model.is_parsing ())
         features.clip = job.clip.defined () ? job.clip : model.clip_features (job.clip_frames.unsqueeze (0))[0];
-      st->window.push_back ({job.index, job.start, job.end, std::move (features)});
+      {
+        std::lock_guard<std::mutex> guard (st->lock);
+        st->window.push_back ({job.index, job.start, job.end, std::move (features)});
+      }
       run_head (self, st);
     } catch (const std::exception & e) {
       GST_ELEMENT_ERROR (self, STREAM, FAILED, ("DG-SCT inference failed on segment %" G_GUINT64_FORMAT, job.index),
@@ -826,6 +988,9 @@ static void attach (InferState * st, GstBuffer * buffer, const Result & r)
     case Kind::PARSING:
       add_parsing_meta (st, buffer, r);
       break;
+    case Kind::ANSWER:
+      add_answer_meta (buffer, r);
+      break;
     case Kind::EVENT:
       add_result_meta (st, buffer, r);
       break;
@@ -894,7 +1059,8 @@ static GstFlowReturn gst_dgsct_infer_transform_ip (GstBaseTransform * trans, Gst
     st->live_known = true;
   }
   GST_OBJECT_LOCK (self);
-  const bool hold = self->hold_frames && !st->live;
+  /* an answer is about a window, not a frame: nothing to hold frames for */
+  const bool hold = self->hold_frames && !st->live && !st->answers;
   GST_OBJECT_UNLOCK (self);
 
   /* AVVP: this frame may belong to a segment whose meta it carries (the last, partial one). */
@@ -968,6 +1134,7 @@ static void reset_stream (InferState * st)
   st->window.clear ();
   st->last_window.clear ();
   st->first_window_done = false;
+  st->answered_end = GST_CLOCK_TIME_NONE;
 }
 
 static gboolean gst_dgsct_infer_sink_event (GstBaseTransform * trans, GstEvent * event)
@@ -989,6 +1156,9 @@ static gboolean gst_dgsct_infer_sink_event (GstBaseTransform * trans, GstEvent *
             break;
           case Kind::PARSING:
             carried = dgsct_parsing_event_new (add_parsing_meta (st, carrier, r));
+            break;
+          case Kind::ANSWER:
+            carried = dgsct_answer_event_new (add_answer_meta (carrier, r));
             break;
           case Kind::EVENT:
             carried = dgsct_result_event_new (add_result_meta (st, carrier, r));
@@ -1042,8 +1212,10 @@ static gboolean gst_dgsct_infer_src_query (GstBaseTransform * trans, GstPadDirec
     GST_OBJECT_UNLOCK (self);
     std::lock_guard<std::mutex> guard (st->lock);
     const int T = st->model ? st->model->config ().segments : 1;
-    /* A result exists once its segment, the lookahead (or the rest of the clip) and the inference are done. */
-    const GstClockTime ours = st->segment_duration * (clip ? T : 1 + lookahead) + st->inference_time;
+    /* A result exists once its segment, the lookahead (or the rest of the clip) and the inference are
+     * done; an answer once the newest segment of its window and the inference are. */
+    const int segments = st->answers ? 1 : clip ? T : 1 + (int) lookahead;
+    const GstClockTime ours = st->segment_duration * segments + st->inference_time;
     gst_query_set_latency (query, live, min + ours, GST_CLOCK_TIME_IS_VALID (max) ? max + ours : max);
     return TRUE;
   }
@@ -1073,18 +1245,38 @@ static gboolean gst_dgsct_infer_start (GstBaseTransform * trans)
     device = "cpu";
   }
   const std::string path = dgsct::gst::resolve_model (location);
+  std::unique_ptr<dgsct::Model> model;
   try {
-    st->model = dgsct::Model::load (path, {device, dgsct::parse_precision (precision)});
+    model = dgsct::Model::load (path, {device, dgsct::parse_precision (precision)});
   } catch (const std::exception & e) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not load model '%s'", path.c_str ()), ("%s", e.what ()));
     return FALSE;
   }
-  if (window != 0 && (int) window != st->model->config ().segments) {
+  if (window != 0 && (int) window != model->config ().segments) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("window=%u does not fit model '%s'", window, path.c_str ()),
-        ("its temporal head needs windows of exactly %d segments", st->model->config ().segments));
-    st->model.reset ();
+        ("its temporal head needs windows of exactly %d segments", model->config ().segments));
     return FALSE;
   }
+  /* The question set before the model was known is checked now; a later one when it is set. */
+  std::string question, refusal;
+  {
+    std::lock_guard<std::mutex> model_guard (st->model_lock);
+    GST_OBJECT_LOCK (self);
+    question = self->question ? self->question : "";
+    GST_OBJECT_UNLOCK (self);
+    if (model->is_question_answering () && !question.empty ())
+      refusal = question_problem (*model, question);
+    if (refusal.empty ())
+      st->model = std::move (model);
+  }
+  if (!refusal.empty ()) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("Question '%s' cannot be asked: %s", question.c_str (),
+            refusal.c_str ()), ("set the 'question' property to a question in the model's vocabulary"));
+    return FALSE;
+  }
+  if (!question.empty () && !st->model->is_question_answering ())
+    GST_INFO_OBJECT (self, "model '%s' does not answer questions: ignoring the question",
+        st->model->config ().name.c_str ());
   st->class_quarks.clear ();
   for (int c = 0; c <= st->model->background_class (); ++c)
     st->class_quarks.push_back (g_quark_from_string (st->model->label_name (c).c_str ()));
@@ -1100,6 +1292,7 @@ static gboolean gst_dgsct_infer_start (GstBaseTransform * trans)
   for (auto & open : st->open_events)
     open.clear ();
   st->collect_clip_frames = st->model->is_parsing () && st->model->has_clip_encoder ();
+  st->answers = st->model->is_question_answering ();
   reset_stream (st);
   st->worker = std::thread (worker_loop, self, st);
   return TRUE;
@@ -1114,13 +1307,96 @@ static gboolean gst_dgsct_infer_stop (GstBaseTransform * trans)
   self->state->clip.clear_caps ();
   self->state->clip.ring.clear ();
   self->state->collect_clip_frames = false;
+  self->state->answers = false;
+  std::lock_guard<std::mutex> model_guard (self->state->model_lock);
   self->state->model.reset ();
   return TRUE;
+}
+
+/* The question property: checked against a loaded model's vocabulary; a refused one leaves the
+ * previous question. */
+static void set_question (GstDgsctInfer * self, const gchar * value)
+{
+  InferState *st = self->state;
+  const std::string question = value ? value : "";
+  std::string refusal, previous, ignoring;
+  {
+    std::lock_guard<std::mutex> model_guard (st->model_lock);
+    if (st->model && !question.empty ()) {
+      if (st->model->is_question_answering ())
+        refusal = question_problem (*st->model, question);
+      else
+        ignoring = st->model->config ().name;
+    }
+    GST_OBJECT_LOCK (self);
+    if (refusal.empty () && g_strcmp0 (self->question, value) != 0) {
+      g_free (self->question);
+      self->question = g_strdup (value);
+      self->question_serial++;
+    }
+    previous = self->question ? self->question : "";
+    GST_OBJECT_UNLOCK (self);
+  }
+  /* messages after the locks: a bus sync handler may set the property again */
+  if (!refusal.empty ())
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS, ("Question '%s' refused: %s", question.c_str (), refusal.c_str ()),
+        ("the question stays '%s'", previous.c_str ()));
+  else if (!ignoring.empty ())
+    GST_INFO_OBJECT (self, "model '%s' does not answer questions: ignoring '%s'", ignoring.c_str (), question.c_str ());
+  else
+    GST_DEBUG_OBJECT (self, "question: '%s'", question.c_str ());
+}
+
+/* The ask action signal: the answer to @question over the cached window, now. */
+static GstStructure *gst_dgsct_infer_ask (GstDgsctInfer * self, const gchar * question)
+{
+  InferState *st = self->state;
+  const std::string text = question ? question : "";
+  std::string refusal;
+  Result r;
+  {
+    std::lock_guard<std::mutex> model_guard (st->model_lock);
+    if (!st->model) {
+      refusal = "no model is loaded (the element is not started)";
+    } else if (!st->model->is_question_answering ()) {
+      refusal = "model '" + st->model->config ().name + "' does not answer questions";
+    } else if (text.empty ()) {
+      refusal = "the question is empty";
+    } else if ((refusal = question_problem (*st->model, text)).empty ()) {
+      const size_t T = st->model->config ().segments;
+      std::deque<Cached> window;
+      {
+        std::lock_guard<std::mutex> guard (st->lock);
+        /* the latest T: the worker may have added a segment and not yet dropped the oldest */
+        window.assign (st->window.size () > T ? st->window.end () - T : st->window.begin (), st->window.end ());
+      }
+      if (window.size () < T) {
+        refusal = std::to_string (window.size ()) + " of the " + std::to_string (T) + " segments of a window are "
+            "cached";
+      } else {
+        try {
+          r = answer_over (*st->model, window, text);
+        } catch (const std::exception & e) {
+          refusal = e.what ();
+        }
+      }
+    }
+  }
+  if (!refusal.empty ()) {
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS, ("Cannot answer '%s': %s", text.c_str (), refusal.c_str ()),
+        ("the ask signal returns NULL"));
+    return nullptr;
+  }
+  return answer_structure (r);
 }
 
 static void gst_dgsct_infer_set_property (GObject * object, guint prop_id, const GValue * value, GParamSpec * pspec)
 {
   auto *self = GST_DGSCT_INFER (object);
+  if (prop_id == PROP_QUESTION) {
+    set_question (self, g_value_get_string (value));
+    return;
+  }
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MODEL:
@@ -1152,6 +1428,9 @@ static void gst_dgsct_infer_set_property (GObject * object, guint prop_id, const
       break;
     case PROP_HOLD_FRAMES:
       self->hold_frames = g_value_get_boolean (value);
+      break;
+    case PROP_ANSWER_INTERVAL:
+      self->answer_interval = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1191,6 +1470,12 @@ static void gst_dgsct_infer_get_property (GObject * object, guint prop_id, GValu
     case PROP_HOLD_FRAMES:
       g_value_set_boolean (value, self->hold_frames);
       break;
+    case PROP_QUESTION:
+      g_value_set_string (value, self->question);
+      break;
+    case PROP_ANSWER_INTERVAL:
+      g_value_set_uint (value, self->answer_interval);
+      break;
     case PROP_PROCESSED:{
       std::lock_guard<std::mutex> guard (self->state->lock);
       g_value_set_uint64 (value, self->state->processed);
@@ -1215,6 +1500,7 @@ static void gst_dgsct_infer_finalize (GObject * object)
   g_free (self->model_location);
   g_free (self->device);
   g_free (self->precision);
+  g_free (self->question);
   G_OBJECT_CLASS (gst_dgsct_infer_parent_class)->finalize (object);
 }
 
@@ -1254,7 +1540,7 @@ static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
           0, 64, DEFAULT_LOOKAHEAD, ready));
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
-          "Post dgsct-segment, dgsct-event and dgsct-mask element messages",
+          "Post dgsct-segment, dgsct-event, dgsct-mask and dgsct-answer element messages",
           DEFAULT_POST_MESSAGES, playing));
   g_object_class_install_property (gobject_class, PROP_QUEUE_SIZE,
       g_param_spec_uint ("queue-size", "Queue size", "Segments waiting for inference before back-pressure "
@@ -1263,19 +1549,45 @@ static void gst_dgsct_infer_class_init (GstDgsctInferClass * klass)
       g_param_spec_boolean ("hold-frames", "Hold frames", "Non-live pipelines: hold each video frame until its "
           "segment is decided, so that results and masks ride on the frames of their own segment (an overlay "
           "then draws them in step with the picture); costs the memory of the frames of the lookahead (clip mode: "
-          "the window) and the inference. Ignored in live pipelines, where video never waits",
+          "the window) and the inference. Ignored in live pipelines, where video never waits, and with AVQA models (an "
+          "answer is about a window, not a frame)",
           DEFAULT_HOLD_FRAMES, ready));
+  g_object_class_install_property (gobject_class, PROP_QUESTION,
+      g_param_spec_string ("question", "Question", "AVQA models: the question answered over the window of the latest "
+          "segments, in the model's vocabulary; a question with other words is refused with a warning naming them "
+          "(the previous one stays; before the model is loaded: an error at start). A new question is answered from "
+          "the next segment on. Empty = no answers; other models ignore it", DEFAULT_QUESTION, playing));
+  g_object_class_install_property (gobject_class, PROP_ANSWER_INTERVAL,
+      g_param_spec_uint ("answer-interval", "Answer interval", "AVQA models: seconds of stream between answers "
+          "(1 = an answer for every new segment once the model's window of segments is cached)", 1,
+          MAX_ANSWER_INTERVAL, DEFAULT_ANSWER_INTERVAL, playing));
   g_object_class_install_property (gobject_class, PROP_PROCESSED,
       g_param_spec_uint64 ("processed", "Processed", "Segments analysed", 0, G_MAXUINT64, 0, counter));
   g_object_class_install_property (gobject_class, PROP_DROPPED,
       g_param_spec_uint64 ("dropped", "Dropped", "Segments dropped because inference was behind (live only)", 0,
           G_MAXUINT64, 0, counter));
 
+  /**
+   * GstDgsctInfer::ask:
+   * @infer: the element
+   * @question: a question in the model's vocabulary
+   *
+   * Answers @question at once over the window of the latest cached segments (AVQA models), from any
+   * thread while the element runs; #GstDgsctInfer:question is unchanged.
+   *
+   * Returns: (transfer full) (nullable): the answer as a `dgsct-answer` structure (the fields of the
+   * `dgsct-answer` message), or NULL, with a WARNING saying why, when the model does not answer
+   * questions, fewer segments than a window are cached, or the question has words outside the
+   * vocabulary.
+   */
+  g_signal_new_class_handler ("ask", G_TYPE_FROM_CLASS (klass), (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (gst_dgsct_infer_ask), nullptr, nullptr, nullptr, GST_TYPE_STRUCTURE, 1, G_TYPE_STRING);
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "DG-SCT inference", "Filter/Analyzer/Audio/Video",
-      "Audio-visual event localisation, sounding-object segmentation and audio-visual video parsing with DG-SCT on "
-      "the segments of dgsctsync",
+      "Audio-visual event localisation, sounding-object segmentation, audio-visual video parsing and question "
+      "answering with DG-SCT on the segments of dgsctsync",
       "dgsct-gst developers");
 
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_dgsct_infer_transform_ip);
@@ -1301,6 +1613,9 @@ static void gst_dgsct_infer_init (GstDgsctInfer * self)
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->queue_size = DEFAULT_QUEUE_SIZE;
   self->hold_frames = DEFAULT_HOLD_FRAMES;
+  self->question = g_strdup (DEFAULT_QUESTION);
+  self->question_serial = 0;
+  self->answer_interval = DEFAULT_ANSWER_INTERVAL;
   self->state = new InferState ();
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }

@@ -4,7 +4,8 @@
  * @title: dgsctjson
  * @short_description: DG-SCT results as JSON Lines
  *
- * dgsctjson turns the #DgsctResultMeta and #DgsctMaskMeta on video buffers into JSON Lines (one
+ * dgsctjson turns the #DgsctResultMeta, #DgsctMaskMeta, #DgsctParsingMeta and #DgsctAnswerMeta on
+ * video buffers into JSON Lines (one
  * object per line) on its src pad, for filesink, fdsink or tcpserversink, and, when
  * #GstDgsctJson:location is set, into that file as well. The video itself is consumed.
  *
@@ -43,10 +44,20 @@
  * {"type":"event","state":"start","modality":"audio","label":3,"label_name":"Dog","index":3,
  *  "running_time":3000000000,"stream_time":3000000000}
  * ]|
- * Results, masks and parsing results decided after the last frame (`dgsct-result`, `dgsct-mask` and
- * `dgsct-parsing` events) are written when their events arrive; at EOS every open event stops at the
- * end of the last segment. `wall_time` appears on segment, parsing and mask lines with
- * #GstDgsctJson:wall-clock; with #GstDgsctJson:scores, `scores` on segment lines and the per-class
+ * With an audio-visual question answering (AVQA) model (#DgsctAnswerMeta), one line per answer: the
+ * question, the answer (its index in the model's answer list, its name and its probability), the
+ * most probable answers, most probable first, and the window answered over (its first and last
+ * segment and their times):
+ * |[
+ * {"type":"answer","question":"Which instrument makes sounds before the violin?","answer":33,
+ *  "answer_name":"ten","confidence":0.41,"top":[{"answer":33,"answer_name":"ten","prob":0.41},
+ *  {"answer":1,"answer_name":"cello","prob":0.2},...],"first_index":3,"last_index":12,
+ *  "running_time":{"start":3000000000,"end":13000000000},"stream_time":{"start":3000000000,"end":13000000000}}
+ * ]|
+ * Results, masks, parsing results and answers decided after the last frame (`dgsct-result`,
+ * `dgsct-mask`, `dgsct-parsing` and `dgsct-answer` events) are written when their events arrive; at
+ * EOS every open event stops at the end of the last segment. `wall_time` appears on segment,
+ * parsing, mask and answer lines with #GstDgsctJson:wall-clock; with #GstDgsctJson:scores, `scores` on segment lines and the per-class
  * probabilities `audio_prob`, `visual_prob` and `video_prob` (the window's video-level one) on
  * parsing lines.
  *
@@ -58,6 +69,7 @@
  */
 #include "gstdgsctjson.h"
 
+#include "dgsct-answer-meta.h"
 #include "dgsct-mask-meta.h"
 #include "dgsct-parsing-meta.h"
 #include "dgsct-result-meta.h"
@@ -314,6 +326,45 @@ static void append_parsing (GstDgsctJson * self, std::string & out, const DgsctP
   g_object_unref (b);
 }
 
+static void append_answer (GstDgsctJson * self, std::string & out, const DgsctAnswerMeta * a, gboolean wall_clock)
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "answer");
+  json_builder_set_member_name (b, "question");
+  json_builder_add_string_value (b, a->question);
+  json_builder_set_member_name (b, "answer");
+  json_builder_add_int_value (b, a->answer);
+  json_builder_set_member_name (b, "answer_name");
+  json_builder_add_string_value (b, a->answer_name);
+  json_builder_set_member_name (b, "confidence");
+  json_builder_add_double_value (b, a->confidence);
+  json_builder_set_member_name (b, "top");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < a->n_top; ++i) {
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "answer");
+    json_builder_add_int_value (b, a->top_answers[i]);
+    json_builder_set_member_name (b, "answer_name");
+    json_builder_add_string_value (b, a->top_names[i]);
+    json_builder_set_member_name (b, "prob");
+    json_builder_add_double_value (b, a->top_probs[i]);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "first_index");
+  json_builder_add_int_value (b, (gint64) a->first_index);
+  json_builder_set_member_name (b, "last_index");
+  json_builder_add_int_value (b, (gint64) a->last_index);
+  add_span (self, b, a->start, a->end);
+  if (wall_clock)
+    add_wall_time (b);
+  json_builder_end_object (b);
+  append_line (out, b);
+  g_object_unref (b);
+}
+
 /* The stop lines of every open AVVP event, at the end of the latest parsing result. */
 static void close_parsing_events (GstDgsctJson * self, std::string & out)
 {
@@ -414,6 +465,9 @@ static GstFlowReturn gst_dgsct_json_generate_output (GstBaseTransform * trans, G
   state = nullptr;
   while ((meta = gst_buffer_iterate_meta_filtered (in, &state, DGSCT_MASK_META_API_TYPE)))
     append_mask (self, text, reinterpret_cast<DgsctMaskMeta *> (meta), wall_clock);
+  state = nullptr;
+  while ((meta = gst_buffer_iterate_meta_filtered (in, &state, DGSCT_ANSWER_META_API_TYPE)))
+    append_answer (self, text, reinterpret_cast<DgsctAnswerMeta *> (meta), wall_clock);
   GstFlowReturn ret = emit_text (self, text, outbuf);
   if (*outbuf) {
     gst_buffer_copy_into (*outbuf, in, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
@@ -441,10 +495,11 @@ static GstFlowReturn push_results (GstDgsctJson * self, GstBuffer * carrier)
 static gboolean gst_dgsct_json_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   auto *self = GST_DGSCT_JSON (trans);
-  /* Results and masks decided after the last frame arrive as events (see dgsct_result_event_new). */
+  /* Results, masks, parsing results and answers decided after the last frame arrive as events (see
+   * dgsct_result_event_new). */
   GstBuffer *carrier = gst_buffer_new ();
   if (dgsct_result_event_parse (event, carrier) || dgsct_mask_event_parse (event, carrier)
-      || dgsct_parsing_event_parse (event, carrier)) {
+      || dgsct_parsing_event_parse (event, carrier) || dgsct_answer_event_parse (event, carrier)) {
     push_results (self, carrier);
     gst_buffer_unref (carrier);
     gst_event_unref (event);
@@ -573,8 +628,8 @@ static void gst_dgsct_json_class_init (GstDgsctJsonClass * klass)
       g_param_spec_string ("location", "Location", "Also write the lines to this file (truncated at start)",
           DEFAULT_LOCATION, ready));
   g_object_class_install_property (gobject_class, PROP_WALL_CLOCK,
-      g_param_spec_boolean ("wall-clock", "Wall clock", "Add the UTC wall-clock time a segment, parsing or mask line "
-          "was written",
+      g_param_spec_boolean ("wall-clock", "Wall clock", "Add the UTC wall-clock time a segment, parsing, mask or "
+          "answer line was written",
           DEFAULT_WALL_CLOCK, playing));
   g_object_class_install_property (gobject_class, PROP_SCORES,
       g_param_spec_boolean ("scores", "Scores", "Add the per-class event scores to segment lines and the per-class "
@@ -584,7 +639,8 @@ static void gst_dgsct_json_class_init (GstDgsctJsonClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "DG-SCT JSON Lines", "Formatter/Metadata",
-      "Writes DG-SCT segment results, event changes, sounding-object masks and video parsing results as JSON Lines",
+      "Writes DG-SCT segment results, event changes, sounding-object masks, video parsing results and answers as "
+      "JSON Lines",
       "dgsct-gst developers");
 
   trans_class->generate_output = GST_DEBUG_FUNCPTR (gst_dgsct_json_generate_output);

@@ -4,8 +4,8 @@
  * @title: dgsctoverlay
  * @short_description: draws the current DG-SCT result and sounding-object mask onto the video
  *
- * dgsctoverlay reads the #DgsctResultMeta, #DgsctMaskMeta and #DgsctParsingMeta that dgsctinfer
- * attaches to video frames and draws, in place with cairo:
+ * dgsctoverlay reads the #DgsctResultMeta, #DgsctMaskMeta, #DgsctParsingMeta and #DgsctAnswerMeta
+ * that dgsctinfer attaches to video frames and draws, in place with cairo:
  *
  * - the sounding object's mask (from an audio-visual segmentation model), under the other layers:
  *   scaled to its region of the frame (nearest neighbour) and blended in #GstDgsctOverlay:mask-color
@@ -19,6 +19,10 @@
  *   place): the classes heard ("heard: Speech, Dog"), seen ("seen: Dog") and both heard and seen
  *   ("both: Dog") in the current segment, "-" where there is none, in white on a semi-transparent
  *   dark box (#GstDgsctOverlay:show-parsing, #GstDgsctOverlay:font-size);
+ * - with an audio-visual question answering model, a box of two labelled rows under those (or in
+ *   their place): the question ("Q: Which instrument makes sounds before the violin?") and its answer
+ *   with the answer's probability ("A: ten (0.41)"), in white on a semi-transparent dark box; rows
+ *   wider than the frame end in an ellipsis (#GstDgsctOverlay:show-answer, #GstDgsctOverlay:font-size);
  * - a timeline strip along the bottom: the last #GstDgsctOverlay:timeline-segments segments up to
  *   the current one, one cell per segment filled with its label's colour (background grey; segments
  *   without a result stay empty), the current segment outlined in white
@@ -28,12 +32,13 @@
  * The current result is the newest one (largest segment index) on the last frame that carried
  * results, and it stays on the following frames until the next result arrives (results come once
  * per segment, frames many times a second). Every result is also kept by segment index for the
- * timeline; a segment's first result wins. The current mask and the current parsing result are chosen
- * and kept the same way, apart from the results: a chain with an event model and a segmentation or
- * parsing model draws both. A flush (flushing seek) or a new stream (stream-start) clears all of it,
- * and frames before the first result, mask or parsing result pass unchanged. Results, masks and
- * parsing results that arrive after the last frame as `dgsct-result`, `dgsct-mask` and
- * `dgsct-parsing` events update the state too; the events pass on. A result is drawn
+ * timeline; a segment's first result wins. The current mask, parsing result and answer (the one over
+ * the latest window) are chosen and kept the same way, apart from the results: a chain with an event
+ * model and a segmentation, parsing or question answering model draws both. A flush (flushing seek)
+ * or a new stream (stream-start) clears all of it, and frames before the first result, mask, parsing
+ * result or answer pass unchanged. Results, masks, parsing results and answers that arrive after the
+ * last frame as `dgsct-result`, `dgsct-mask`, `dgsct-parsing` and `dgsct-answer` events update the
+ * state too; the events pass on. A result is drawn
  * from the frame that carries it, which is later than its segment by the model's latency (in a
  * pipeline running faster than real time, e.g. to a sink with sync=false, most of a short clip may
  * pass before the first result).
@@ -51,6 +56,7 @@
  */
 #include "gstdgsctoverlay.h"
 
+#include "dgsct-answer-meta.h"
 #include "dgsct-mask-meta.h"
 #include "dgsct-parsing-meta.h"
 #include "dgsct-result-meta.h"
@@ -63,6 +69,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 GST_DEBUG_CATEGORY_STATIC (dgsct_overlay_debug);
 #define GST_CAT_DEFAULT dgsct_overlay_debug
@@ -78,6 +85,7 @@ GST_DEBUG_CATEGORY_STATIC (dgsct_overlay_debug);
 #define DEFAULT_MASK_ALPHA 0.45
 #define DEFAULT_MASK_OUTLINE TRUE
 #define DEFAULT_SHOW_PARSING TRUE
+#define DEFAULT_SHOW_ANSWER TRUE
 
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
 #define OVERLAY_CAPS GST_VIDEO_CAPS_MAKE ("{ BGRx, BGRA }")
@@ -96,6 +104,7 @@ enum {
   PROP_MASK_ALPHA,
   PROP_MASK_OUTLINE,
   PROP_SHOW_PARSING,
+  PROP_SHOW_ANSWER,
 };
 
 namespace {
@@ -112,6 +121,13 @@ struct Current {
 struct Parsing {
   guint64 index;
   std::array<std::string, DGSCT_N_MODALITIES> names;
+};
+
+/* The answer the rows show: the question and "answer (confidence)", for the window ending at
+ * segment `index`. */
+struct Answer {
+  guint64 index;
+  std::string question, answer;
 };
 
 /* A timeline cell: one segment's label. */
@@ -161,6 +177,8 @@ struct OverlayState {
   Mask mask;
   bool has_parsing = false;
   Parsing parsing;
+  bool has_answer = false;
+  Answer answer;
 
   ~OverlayState () { mask.drop (); }
   void clear ()
@@ -169,6 +187,7 @@ struct OverlayState {
     history.clear ();
     mask.drop ();
     has_parsing = false;
+    has_answer = false;
   }
 };
 
@@ -182,6 +201,7 @@ struct Style {
   gdouble mask_alpha;
   gboolean mask_outline;
   gboolean show_parsing;
+  gboolean show_answer;
 };
 
 }  // namespace
@@ -259,11 +279,31 @@ static void ingest_parsing (OverlayState & state, GstBuffer * buffer)
   state.has_parsing = true;
 }
 
+/* Takes the newest answer on `buffer` (the latest window's) as the current one. */
+static void ingest_answers (OverlayState & state, GstBuffer * buffer)
+{
+  const DgsctAnswerMeta *newest = nullptr;
+  gpointer iter = nullptr;
+  GstMeta *meta;
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &iter, DGSCT_ANSWER_META_API_TYPE))) {
+    const auto *a = reinterpret_cast<const DgsctAnswerMeta *> (meta);
+    if (!newest || a->last_index >= newest->last_index)
+      newest = a;
+  }
+  if (!newest)
+    return;
+  gchar *answer = g_strdup_printf ("%s (%.2f)", newest->answer_name, newest->confidence);
+  state.answer = Answer {newest->last_index, newest->question, answer};
+  g_free (answer);
+  state.has_answer = true;
+}
+
 static void ingest (OverlayState & state, GstBuffer * buffer)
 {
   ingest_results (state, buffer);
   ingest_masks (state, buffer);
   ingest_parsing (state, buffer);
+  ingest_answers (state, buffer);
 }
 
 /* ---- drawing: one function per layer, from the bottom up ---- */
@@ -368,40 +408,79 @@ static double draw_label (cairo_t * cr, const Current & r, double font_size)
   return margin + height;
 }
 
-/* Top-left, from `top` down: the classes heard, seen and both, one labelled row each, on a
- * semi-transparent dark box. */
-static void draw_parsing (cairo_t * cr, const Parsing & p, double font_size, double top)
+/* `text`, shortened with an ellipsis at a character boundary until it is at most `width` wide. */
+static std::string fit_text (cairo_t * cr, const std::string & text, double width)
 {
-  static const char *const row_labels[DGSCT_N_MODALITIES] = { "heard:", "seen:", "both:" };
+  std::string fitted = text;
+  cairo_text_extents_t extents;
+  cairo_text_extents (cr, fitted.c_str (), &extents);
+  std::string head = text;
+  while (extents.x_advance > width && !head.empty ()) {
+    const char *previous = g_utf8_find_prev_char (head.c_str (), head.c_str () + head.size ());
+    head.resize (previous ? previous - head.c_str () : 0);
+    fitted = head + "\u2026";
+    cairo_text_extents (cr, fitted.c_str (), &extents);
+  }
+  return fitted;
+}
+
+/* Top-left, from `top` down: `n` rows, each a grey label and a white text (shortened to fit the
+ * frame's width), on a semi-transparent dark box. Returns the box's bottom edge. */
+static double draw_rows (cairo_t * cr, const char *const *labels, const std::string * given, int n, double font_size,
+    double top, int frame_width)
+{
   cairo_select_font_face (cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
   cairo_set_font_size (cr, font_size);
   cairo_font_extents_t font;
   cairo_font_extents (cr, &font);
   const double margin = std::round (font_size * 0.5), pad = std::round (font_size * 0.35);
   const double line = std::ceil (font.ascent + font.descent);
-  double label_width = 0, names_width = 0;
-  for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
+  double label_width = 0, text_width = 0;
+  for (int i = 0; i < n; ++i) {
     cairo_text_extents_t extents;
-    cairo_text_extents (cr, row_labels[m], &extents);
+    cairo_text_extents (cr, labels[i], &extents);
     label_width = std::max (label_width, extents.x_advance);
-    cairo_text_extents (cr, p.names[m].empty () ? "-" : p.names[m].c_str (), &extents);
-    names_width = std::max (names_width, extents.x_advance);
   }
   label_width = std::ceil (label_width + pad);
-  const double y0 = top + margin;
-  cairo_rectangle (cr, margin, y0, std::ceil (pad + label_width + names_width + pad),
-      DGSCT_N_MODALITIES * line + 2 * pad);
+  std::vector<std::string> texts;
+  for (int i = 0; i < n; ++i) {
+    texts.push_back (fit_text (cr, given[i], frame_width - 2 * margin - 2 * pad - label_width));
+    cairo_text_extents_t extents;
+    cairo_text_extents (cr, texts.back ().c_str (), &extents);
+    text_width = std::max (text_width, extents.x_advance);
+  }
+  const double y0 = top + margin, height = n * line + 2 * pad;
+  cairo_rectangle (cr, margin, y0, std::ceil (pad + label_width + text_width + pad), height);
   cairo_set_source_rgba (cr, 0, 0, 0, 0.6);
   cairo_fill (cr);
-  for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
-    const double baseline = y0 + pad + m * line + std::round (font.ascent);
+  for (int i = 0; i < n; ++i) {
+    const double baseline = y0 + pad + i * line + std::round (font.ascent);
     cairo_set_source_rgb (cr, 0.75, 0.75, 0.75);
     cairo_move_to (cr, margin + pad, baseline);
-    cairo_show_text (cr, row_labels[m]);
+    cairo_show_text (cr, labels[i]);
     cairo_set_source_rgb (cr, 1, 1, 1);
     cairo_move_to (cr, margin + pad + label_width, baseline);
-    cairo_show_text (cr, p.names[m].empty () ? "-" : p.names[m].c_str ());
+    cairo_show_text (cr, texts[i].c_str ());
   }
+  return y0 + height;
+}
+
+/* The classes heard, seen and both, one labelled row each ("-" for none). Returns the bottom edge. */
+static double draw_parsing (cairo_t * cr, const Parsing & p, double font_size, double top, int frame_width)
+{
+  static const char *const labels[DGSCT_N_MODALITIES] = { "heard:", "seen:", "both:" };
+  std::string texts[DGSCT_N_MODALITIES];
+  for (int m = 0; m < DGSCT_N_MODALITIES; ++m)
+    texts[m] = p.names[m].empty () ? "-" : p.names[m];
+  return draw_rows (cr, labels, texts, DGSCT_N_MODALITIES, font_size, top, frame_width);
+}
+
+/* The question and its answer, one labelled row each. */
+static void draw_answer (cairo_t * cr, const Answer & a, double font_size, double top, int frame_width)
+{
+  static const char *const labels[2] = { "Q:", "A:" };
+  const std::string texts[2] = { a.question, a.answer };
+  draw_rows (cr, labels, texts, 2, font_size, top, frame_width);
 }
 
 /* The first segment of a timeline of `n` segments ending at `current`. */
@@ -467,7 +546,9 @@ static void draw_frame (GstDgsctOverlay * self, GstVideoFrame * frame, OverlaySt
   if (style.show_label && state.has_current)
     top = draw_label (cr, state.current, font_size);
   if (style.show_parsing && state.has_parsing)
-    draw_parsing (cr, state.parsing, font_size, top);
+    top = draw_parsing (cr, state.parsing, font_size, top, width);
+  if (style.show_answer && state.has_answer)
+    draw_answer (cr, state.answer, font_size, top, width);
   cairo_destroy (cr);
   cairo_surface_flush (surface);
   cairo_surface_destroy (surface);
@@ -484,7 +565,8 @@ static GstFlowReturn gst_dgsct_overlay_transform_frame_ip (GstVideoFilter * filt
   const bool results = self->state->has_current && (style.show_label || style.show_timeline);
   const bool mask = self->state->mask.pixels && style.show_mask;
   const bool parsing = self->state->has_parsing && style.show_parsing;
-  if (results || mask || parsing) {
+  const bool answer = self->state->has_answer && style.show_answer;
+  if (results || mask || parsing || answer) {
     GST_LOG_OBJECT (self, "drawing %s%s on %" GST_TIME_FORMAT, results ? self->state->current.name.c_str () : "",
         mask ? " mask" : "", GST_TIME_ARGS (GST_BUFFER_PTS (frame->buffer)));
     draw_frame (self, frame, *self->state, style);
@@ -510,7 +592,7 @@ static gboolean gst_dgsct_overlay_sink_event (GstBaseTransform * trans, GstEvent
     case GST_EVENT_CUSTOM_DOWNSTREAM: {
       GstBuffer *carrier = gst_buffer_new ();
       if (dgsct_result_event_parse (event, carrier) || dgsct_mask_event_parse (event, carrier)
-          || dgsct_parsing_event_parse (event, carrier)) {
+          || dgsct_parsing_event_parse (event, carrier) || dgsct_answer_event_parse (event, carrier)) {
         std::lock_guard<std::mutex> guard (self->state->lock);
         ingest (*self->state, carrier);
       }
@@ -561,6 +643,9 @@ static void gst_dgsct_overlay_set_property (GObject * object, guint prop_id, con
     case PROP_SHOW_PARSING:
       self->style.show_parsing = g_value_get_boolean (value);
       break;
+    case PROP_SHOW_ANSWER:
+      self->style.show_answer = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -598,6 +683,9 @@ static void gst_dgsct_overlay_get_property (GObject * object, guint prop_id, GVa
       break;
     case PROP_SHOW_PARSING:
       g_value_set_boolean (value, self->style.show_parsing);
+      break;
+    case PROP_SHOW_ANSWER:
+      g_value_set_boolean (value, self->style.show_answer);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -655,12 +743,16 @@ static void gst_dgsct_overlay_class_init (GstDgsctOverlayClass * klass)
       g_param_spec_boolean ("show-parsing", "Show parsing",
           "Draw the current segment's video parsing result (AVVP models) as three rows at the top left, under the "
           "label: the classes heard, seen, and both heard and seen", DEFAULT_SHOW_PARSING, playing));
+  g_object_class_install_property (gobject_class, PROP_SHOW_ANSWER,
+      g_param_spec_boolean ("show-answer", "Show answer",
+          "Draw the latest answer (AVQA models) as two rows at the top left, under the label and the parsing rows: "
+          "the question, and the answer with its probability", DEFAULT_SHOW_ANSWER, playing));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "DG-SCT overlay", "Filter/Editor/Video",
-      "Draws the current DG-SCT label, a timeline of the recent segments' labels, the sounding object's mask and the "
-      "classes heard and seen onto the video",
+      "Draws the current DG-SCT label, a timeline of the recent segments' labels, the sounding object's mask, the "
+      "classes heard and seen, and the answer to a question onto the video",
       "dgsct-gst developers");
 
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_dgsct_overlay_sink_event);
@@ -679,5 +771,6 @@ static void gst_dgsct_overlay_init (GstDgsctOverlay * self)
   self->style.mask_alpha = DEFAULT_MASK_ALPHA;
   self->style.mask_outline = DEFAULT_MASK_OUTLINE;
   self->style.show_parsing = DEFAULT_SHOW_PARSING;
+  self->style.show_answer = DEFAULT_SHOW_ANSWER;
   self->state = new OverlayState ();
 }

@@ -3,9 +3,11 @@
  * box and its timeline cell in its label's colour, results stick to the frames without one, the
  * timeline scrolls, flushes and new streams clear, both formats work and others are refused. A mask
  * is blended where it is set and nowhere else, its boundary opaque, and sticks like results. A parsing
- * result draws its rows box (under the label box when there is one), sticks, and can be switched off.
+ * result draws its rows box (under the label box when there is one), sticks, and can be switched off;
+ * so does an answer (question and answer rows, under both), a new answer redrawing it.
  *
  * With DGSCT_TEST_PNG_DIR set, the drawn frames are also written there as PNG files to look at. */
+#include "dgsct-answer-meta.h"
 #include "dgsct-mask-meta.h"
 #include "dgsct-parsing-meta.h"
 #include "dgsct-result-meta.h"
@@ -201,6 +203,16 @@ void add_parsing (GstBuffer * buffer, guint64 index)
   const gfloat prob[3] = { 0.9f, 0.8f, 0.1f };
   fail_unless (gst_buffer_add_dgsct_parsing_meta (buffer, index, index * GST_SECOND, (index + 1) * GST_SECOND, 3,
           class_quarks (), audio, visual, both, prob, prob, prob) != nullptr);
+}
+
+/* An answer to a question over the window of segments index - 9 ... index. */
+void add_answer (GstBuffer * buffer, guint64 index, const char *answer = "ten", gfloat confidence = 0.41f)
+{
+  const gint top[2] = { 33, 1 };
+  const gchar *names[2] = { answer, "cello" };
+  const gfloat probs[2] = { confidence, 0.2f };
+  fail_unless (gst_buffer_add_dgsct_answer_meta (buffer, "Which instrument makes sounds before the violin?", index - 9,
+          index, (index - 9) * GST_SECOND, (index + 1) * GST_SECOND, 2, top, names, probs) != nullptr);
 }
 
 /* Whether pixel (x, y) is the picture darkened by 60 % (under a box). */
@@ -623,6 +635,97 @@ GST_START_TEST (test_parsing_events_update_the_state_and_flushes_clear_it)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_answer_draws_question_and_answer_rows)
+{
+  GstHarness *h = new_overlay (kFormats[__i__]);
+  const Frame original = original_frame (h);
+  GstBuffer *in = new_frame (h, 0);
+  add_answer (in, 9);
+  const Frame out = push_pull (h, in);
+  maybe_write_png (out, (std::string ("overlay-answer-") + kFormats[__i__]).c_str ());
+  /* one box from the top-left margin, with text in its first row; the rest untouched */
+  const auto boxes = boxes_at_left (out, original);
+  fail_unless_equals_int (boxes.size (), 1);
+  fail_unless_equals_int (boxes[0].first, 6);
+  bool text = false;
+  for (int x = 10; x < 100; ++x)
+    text |= out.at (x, 14) != original.at (x, 14) && !darkened (out, original, x, 14);
+  fail_unless (text, "no text in the first row");
+  check_unchanged_at (out, original, kWidth / 2, kHeight / 2);
+  check_unchanged_at (out, original, cell_x (0), kCellY);
+  /* it sticks, until a new answer redraws it */
+  fail_unless (push_pull (h, new_frame (h, 1)).bytes == out.bytes, "the answer did not stick");
+  GstBuffer *next = new_frame (h, 2);
+  add_answer (next, 10, "cello", 0.3f);
+  const Frame redrawn = push_pull (h, next);
+  fail_unless (redrawn.bytes != out.bytes, "a new answer left the drawing as it was");
+  fail_unless_equals_int (boxes_at_left (redrawn, original).size (), 1);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_answer_rows_go_under_the_others_and_can_be_switched_off)
+{
+  GstHarness *h = new_overlay ("BGRx");
+  const Frame original = original_frame (h);
+  GstBuffer *in = new_frame (h, 0);
+  add_result (in, 9, 1);
+  add_parsing (in, 9);
+  add_answer (in, 9);
+  const Frame out = push_pull (h, in);
+  maybe_write_png (out, "overlay-label-parsing-answer");
+  /* the label box (one row), the parsing rows (three), the answer rows (two), top to bottom */
+  const auto boxes = boxes_at_left (out, original);
+  fail_unless_equals_int (boxes.size (), 3);
+  const auto height = [&] (int i) { return boxes[i].second - boxes[i].first; };
+  fail_unless (boxes[2].first > boxes[1].second + 1);
+  fail_unless (height (0) < height (2) && height (2) < height (1), "box heights %d, %d, %d", height (0), height (1),
+      height (2));
+  /* the question is longer than the frame is wide: shortened, the box ends inside the frame */
+  check_unchanged_at (out, original, kWidth - 3, (boxes[2].first + boxes[2].second) / 2);
+  gst_harness_teardown (h);
+
+  /* show-answer=false: the same frame without the answer rows */
+  h = new_overlay ("BGRx", "show-answer=false");
+  in = new_frame (h, 0);
+  add_result (in, 9, 1);
+  add_parsing (in, 9);
+  add_answer (in, 9);
+  const Frame without = push_pull (h, in);
+  fail_unless (without.bytes != out.bytes);
+  fail_unless_equals_int (boxes_at_left (without, original).size (), 2);
+  gst_harness_teardown (h);
+
+  h = new_overlay ("BGRx", "show-answer=false");
+  in = new_frame (h, 0);
+  add_answer (in, 9);
+  fail_unless (push_pull (h, in).bytes == original.bytes);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_answer_events_update_the_state_and_flushes_clear_it)
+{
+  GstHarness *h = new_overlay ("BGRx");
+  const Frame original = original_frame (h);
+  GstBuffer *carrier = gst_buffer_new ();
+  add_answer (carrier, 9);
+  fail_unless (gst_harness_push_event (h, dgsct_answer_event_new (gst_buffer_get_dgsct_answer_meta (carrier))));
+  gst_buffer_unref (carrier);
+  GstEvent *out_event;
+  bool passed = false;
+  while ((out_event = gst_harness_try_pull_event (h))) {
+    passed |= gst_event_has_name (out_event, "dgsct-answer");
+    gst_event_unref (out_event);
+  }
+  fail_unless (passed, "the dgsct-answer event did not pass");
+  fail_unless_equals_int (boxes_at_left (push_pull (h, new_frame (h, 0)), original).size (), 1);
+  flush (h);
+  fail_unless (push_pull (h, new_frame (h, 1)).bytes == original.bytes, "the answer survived the flush");
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *dgsctoverlay_suite (void)
 {
   Suite *s = suite_create ("dgsctoverlay");
@@ -646,6 +749,9 @@ static Suite *dgsctoverlay_suite (void)
   tcase_add_loop_test (tc, test_parsing_draws_three_rows, 0, formats);
   tcase_add_test (tc, test_parsing_rows_go_under_the_label_and_can_be_switched_off);
   tcase_add_test (tc, test_parsing_events_update_the_state_and_flushes_clear_it);
+  tcase_add_loop_test (tc, test_answer_draws_question_and_answer_rows, 0, formats);
+  tcase_add_test (tc, test_answer_rows_go_under_the_others_and_can_be_switched_off);
+  tcase_add_test (tc, test_answer_events_update_the_state_and_flushes_clear_it);
   return s;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Lifecycle of the plugin under AddressSanitizer's leak checker and GStreamer's leaks tracer (this
  * test's own target, see meson.build): 50 NULL -> PLAYING -> NULL cycles, whole analyses to EOS in
- * both window modes with JSON out (and with held frames and an AVS model after the AVE one), and
- * failed model loads. Anything the elements, the model or their worker threads forget to release
+ * both window modes with JSON out (and with held frames and an AVS model after the AVE one), an AVQA
+ * model answering a question (answers on frames and after the last one), and failed model loads and
+ * refused questions. Anything the elements, the model or their worker threads forget to release
  * fails the run at exit. */
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
@@ -31,12 +32,18 @@ void run_to_eos (const std::string & description)
   gst_object_unref (pipeline);
 }
 
-/* Ten seconds of a 1 fps test pattern with a tone, analysed into JSON Lines at `json`. */
+/* `seconds` of a 1 fps test pattern with a tone, analysed by `model` into JSON Lines at `json`. */
+std::string analysis (const std::string & model, int seconds, const std::string & options, const std::string & json)
+{
+  const std::string buffers = "num-buffers=" + std::to_string (seconds);
+  return "videotestsrc " + buffers + " ! video/x-raw,width=64,height=48,framerate=1/1 ! a.video "
+      "audiotestsrc " + buffers + " samplesperbuffer=32000 ! audio/x-raw,rate=32000 ! a.audio "
+      "dgsctbin name=a model=" + model + " " + options + " ! dgsctjson location=" + json + " ! fakesink";
+}
+
 std::string ten_second_analysis (const std::string & options, const std::string & json)
 {
-  return "videotestsrc num-buffers=10 ! video/x-raw,width=64,height=48,framerate=1/1 ! a.video "
-      "audiotestsrc num-buffers=10 samplesperbuffer=32000 ! audio/x-raw,rate=32000 ! a.audio "
-      "dgsctbin name=a model=" + model_file () + " " + options + " ! dgsctjson location=" + json + " ! fakesink";
+  return analysis (model_file (), 10, options, json);
 }
 
 }  // namespace
@@ -78,7 +85,21 @@ GST_START_TEST (test_whole_analyses_in_both_window_modes)
 }
 GST_END_TEST;
 
-GST_START_TEST (test_failed_model_loads)
+GST_START_TEST (test_answers)
+{
+  gchar *json = g_build_filename (g_get_tmp_dir (), "dgsct-lifecycle-avqa.jsonl", nullptr);
+  run_to_eos (analysis (g_getenv ("DGSCT_TEST_AVQA_MODEL"), 12,
+          "question=\"Which instrument makes sounds before the violin?\"", json));
+  gchar *contents = nullptr;
+  fail_unless (g_file_get_contents (json, &contents, nullptr, nullptr));
+  fail_unless (g_strstr_len (contents, -1, "\"answer\"") != nullptr, "no answer lines in %s", json);
+  g_free (contents);
+  g_unlink (json);
+  g_free (json);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_failed_model_loads_and_questions)
 {
   gchar *corrupt = g_build_filename (g_get_tmp_dir (), "dgsct-lifecycle-corrupt.safetensors", nullptr);
   fail_unless (g_file_set_contents (corrupt, "\x10\0\0\0\0\0\0\0{not json}      ", 24, nullptr));
@@ -91,6 +112,13 @@ GST_START_TEST (test_failed_model_loads)
   }
   g_unlink (corrupt);
   g_free (corrupt);
+  /* a question outside the vocabulary fails the start */
+  GstElement *pipeline = gst_parse_launch (("videotestsrc ! dgsctinfer model=" + std::string (g_getenv (
+                  "DGSCT_TEST_AVQA_MODEL")) + " question=\"Is the zebra playing?\" ! fakesink").c_str (), nullptr);
+  fail_unless (pipeline != nullptr);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
 }
 GST_END_TEST;
 
@@ -102,7 +130,8 @@ static Suite *lifecycle_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_fifty_state_cycles);
   tcase_add_test (tc, test_whole_analyses_in_both_window_modes);
-  tcase_add_test (tc, test_failed_model_loads);
+  tcase_add_test (tc, test_answers);
+  tcase_add_test (tc, test_failed_model_loads_and_questions);
   return s;
 }
 
