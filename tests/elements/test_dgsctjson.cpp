@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* dgsctjson with a harness: a mask meta on a frame and a "dgsct-mask" event each give one mask line,
  * after the lines of the results on the same frame. Parsing metas and "dgsct-parsing" events give
- * parsing lines, after the event lines of each modality's changes; EOS stops the open events. */
+ * parsing lines, after the event lines of each modality's changes; EOS stops the open events. Answer
+ * metas and "dgsct-answer" events give answer lines with the top answers. */
+#include "dgsct-answer-meta.h"
 #include "dgsct-mask-meta.h"
 #include "dgsct-parsing-meta.h"
 #include "dgsct-result-meta.h"
@@ -274,6 +276,67 @@ GST_START_TEST (test_parsing_events_give_parsing_lines)
 }
 GST_END_TEST;
 
+/* An answer over segments 3-12, with two top answers. */
+void add_answer (GstBuffer * buffer)
+{
+  const gint top[2] = { 33, 1 };
+  const gchar *names[2] = { "ten", "cello" };
+  const gfloat probs[2] = { 0.5f, 0.25f };
+  fail_unless (gst_buffer_add_dgsct_answer_meta (buffer, "Which instrument makes sounds before the violin?", 3, 12,
+          3 * GST_SECOND, 13 * GST_SECOND, 2, top, names, probs) != nullptr);
+}
+
+void check_answer_line (JsonObject * o)
+{
+  fail_unless_equals_string (json_object_get_string_member (o, "type"), "answer");
+  fail_unless_equals_string (json_object_get_string_member (o, "question"),
+      "Which instrument makes sounds before the violin?");
+  fail_unless_equals_int64 (json_object_get_int_member (o, "answer"), 33);
+  fail_unless_equals_string (json_object_get_string_member (o, "answer_name"), "ten");
+  fail_unless_equals_float (json_object_get_double_member (o, "confidence"), 0.5);
+  JsonArray *top = json_object_get_array_member (o, "top");
+  fail_unless_equals_int (json_array_get_length (top), 2);
+  JsonObject *second = json_array_get_object_element (top, 1);
+  fail_unless_equals_int64 (json_object_get_int_member (second, "answer"), 1);
+  fail_unless_equals_string (json_object_get_string_member (second, "answer_name"), "cello");
+  fail_unless_equals_float (json_object_get_double_member (second, "prob"), 0.25);
+  fail_unless_equals_int64 (json_object_get_int_member (o, "first_index"), 3);
+  fail_unless_equals_int64 (json_object_get_int_member (o, "last_index"), 12);
+  for (const char *times : { "running_time", "stream_time" }) {
+    JsonObject *t = json_object_get_object_member (o, times);
+    fail_unless_equals_int64 (json_object_get_int_member (t, "start"), 3 * GST_SECOND);
+    fail_unless_equals_int64 (json_object_get_int_member (t, "end"), 13 * GST_SECOND);
+  }
+}
+
+GST_START_TEST (test_answers_give_answer_lines)
+{
+  /* on a frame */
+  GstHarness *h = new_json ();
+  GstBuffer *in = new_frame (0);
+  add_answer (in);
+  GstBuffer *out = gst_harness_push_and_pull (h, in);
+  std::vector<JsonObject *> lines = lines_of (out);
+  fail_unless_equals_int (lines.size (), 1);
+  check_answer_line (lines[0]);
+  unref_all (lines);
+  gst_buffer_unref (out);
+
+  /* after the last frame, as an event */
+  GstBuffer *carrier = gst_buffer_new ();
+  add_answer (carrier);
+  fail_unless (gst_harness_push_event (h, dgsct_answer_event_new (gst_buffer_get_dgsct_answer_meta (carrier))));
+  gst_buffer_unref (carrier);
+  out = gst_harness_pull (h);
+  lines = lines_of (out);
+  fail_unless_equals_int (lines.size (), 1);
+  check_answer_line (lines[0]);
+  unref_all (lines);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *dgsctjson_suite (void)
 {
   Suite *s = suite_create ("dgsctjson");
@@ -284,6 +347,7 @@ static Suite *dgsctjson_suite (void)
   tcase_add_test (tc, test_mask_events_give_mask_lines);
   tcase_add_test (tc, test_parsing_lines_and_events_per_modality);
   tcase_add_test (tc, test_parsing_events_give_parsing_lines);
+  tcase_add_test (tc, test_answers_give_answer_lines);
   return s;
 }
 
