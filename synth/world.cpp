@@ -41,6 +41,7 @@ enum Purpose : uint64_t {
   kPixelNoise,
   kAudioNoise,
   kSoundNoise,
+  kOutside, // Clip::random
 };
 
 double to_unit(uint64_t x) { return static_cast<double>(x >> 11) * 0x1.0p-53; } // [0, 1)
@@ -636,6 +637,15 @@ void Clip::render_audio(double t0, int samples, int sample_rate, float *out) con
     out[i] = static_cast<float>(std::min(1.0, std::max(-1.0, value)));
   }
 }
+
+Clip::Position Clip::object_position(int k, double t) const {
+  if (k < 0 || k >= classes_)
+    throw std::invalid_argument("synth: class " + std::to_string(k) + " out of range");
+  const Pose pose = pose_at(make_object(seed_, k, event_class_), t);
+  return {pose.x, pose.y};
+}
+
+uint64_t Clip::random(uint64_t stream) const { return hash(seed_, kOutside, stream); }
 
 // ---------------------------------------------------------------------------------------------
 // World

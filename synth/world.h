@@ -55,6 +55,17 @@ public:
   // `samples` mono samples from time t0 at `sample_rate`, in [-1, 1].
   void render_audio(double t0, int samples, int sample_rate, float *out) const;
 
+  // Where class k's object is centred at time t, as fractions of width and height (where it is
+  // drawn when visible).
+  struct Position {
+    double x, y;
+  };
+  Position object_position(int k, double t) const;
+  // A pseudo-random number of this clip's own, one per `stream`, for choices made about the clip
+  // outside the world (which question to ask): deterministic in (seed, clip index), and
+  // independent of what the clip shows and plays.
+  uint64_t random(uint64_t stream) const;
+
 private:
   uint64_t seed_;
   int event_class_;
