@@ -2,9 +2,11 @@
 #include "dgsct/train.h"
 
 #include "ave_net.h"
+#include "avqa_net.h"
 #include "avs_net.h"
 #include "avvp_net.h"
 #include "dgsct/frontend.h"
+#include "question.h"
 #include "weights.h"
 
 #include <cmath>
@@ -24,6 +26,9 @@ bool front_end(const std::string &name) { return contains(name, "spectrogram_ext
 
 bool backbone(const std::string &name) { return name.rfind("swin.", 0) == 0 || name.rfind("htsat.", 0) == 0; }
 
+// The backbones and their adapters, shared by every task; the rest is the task's head.
+bool dual_encoder(const std::string &name) { return backbone(name) || contains(name, "adapter_blocks_"); }
+
 // Weights of the heads whose rows are classes (CMBS).
 bool class_rows(const std::string &name) {
   return contains(name, "event_classifier.") || contains(name, "audio_cas.") || contains(name, "video_cas.");
@@ -37,12 +42,15 @@ void init_weight(torch::Tensor &t) {
 // The constructors already give unit norms, zero biases and gates, log(10) logit scales and
 // PyTorch's defaults for LSTMs; what is left: transformer matrices, attention projections left
 // uninitialised, the adapters' prompt tokens (uniform [0, 1) as the official code), the front end.
-void init_for_training(torch::nn::Module &net, const ModelConfig &config, DualEncoder &encoder) {
+// With `head_keeps_defaults` (AVQA) the head and the question encoder keep their constructors'
+// initialisation, PyTorch's defaults as in the official model: the answer multiplies the fused
+// features by the question feature, which two stacks of 0.02-scale layers would start near zero.
+void init_for_training(torch::nn::Module &net, const ModelConfig &config, DualEncoder &encoder, bool head_keeps_defaults = false) {
   torch::NoGradGuard no_grad;
   for (auto &kv : net.named_parameters()) {
     auto &t = kv.value();
     const auto &name = kv.key();
-    if (front_end(name))
+    if (front_end(name) || (head_keeps_defaults && !dual_encoder(name)))
       continue;
     if (ends_with(name, "my_tokens"))
       t.uniform_(0.0, 1.0);
@@ -66,6 +74,17 @@ void init_for_training(torch::nn::Module &net, const ModelConfig &config, DualEn
   encoder.htsat->stft_real.copy_(kernels.first);
   encoder.htsat->stft_imag.copy_(kernels.second);
   encoder.htsat->mel_filters.copy_(slaney_mel_filters(config.audio.sample_rate, config.htsat.n_fft, config.htsat.mel_bins, 50, 14000));
+}
+
+// The question encoder's LSTM reads on through the padding after the question (unmasked, as
+// officially). With PyTorch's default forget gates (sigmoid(0) = 1/2 a step) an eight-word question
+// padded to fourteen reaches the final state at 1/64 of its strength and all questions look alike
+// (their features differ by under 1%); a forget-gate bias of 2 keeps sigmoid(2)^6 = 0.46 of it.
+void remember_through_padding(QuestionEncoderImpl &encoder) {
+  torch::NoGradGuard no_grad;
+  const int64_t hidden = encoder.lstm->options.hidden_size(); // gates i, f, g, o
+  encoder.lstm->named_parameters()["bias_ih_l0"].narrow(0, hidden, hidden).fill_(2.0);
+  encoder.lstm->named_parameters()["bias_hh_l0"].narrow(0, hidden, hidden).zero_();
 }
 
 torch::Tensor stack_inputs(const std::vector<const TrainingClip *> &batch, torch::Tensor TrainingClip::*field) {
@@ -112,6 +131,59 @@ ParsingOutputs forward(AvvpNetImpl &net, const std::vector<const TrainingClip *>
                   stack_inputs(batch, &TrainingClip::clip_features).view({B, T, -1}));
 }
 
+// The answers, with the videos the batch asks about and their segments (the match term needs them).
+struct QaOutputs {
+  std::vector<const TrainingClip *> videos; // one clip per distinct video
+  QaSegments segments;                      // [videos * T] rows
+  AnswerOutputs answers;                    // [B]
+};
+
+QaOutputs forward(AvqaNetImpl &net, const std::vector<const TrainingClip *> &batch) {
+  const int64_t T = net.config.segments;
+  QaOutputs out;
+  std::vector<int64_t> video_of;
+  std::vector<torch::Tensor> questions;
+  for (const auto *clip : batch) {
+    if (clip->frames.size(0) != T || clip->log_mel.size(0) != T || !clip->question.defined() || clip->question.dim() != 1 ||
+        clip->question.size(0) != batch[0]->question.size(0))
+      throw std::invalid_argument("AVQA training clips need " + std::to_string(T) +
+                                  " segments and questions of one length (Trainer::question_ids)");
+    questions.push_back(clip->question);
+    // Questions about one video (clips sharing its input tensors) share its encoding.
+    size_t v = 0;
+    while (v < out.videos.size() && !(out.videos[v]->frames.is_same(clip->frames) && out.videos[v]->log_mel.is_same(clip->log_mel)))
+      ++v;
+    if (v == out.videos.size())
+      out.videos.push_back(clip);
+    video_of.push_back(static_cast<int64_t>(v));
+  }
+  net.prepare_attention();
+  out.segments = net.encode_prepared(stack_inputs(out.videos, &TrainingClip::frames), stack_inputs(out.videos, &TrainingClip::log_mel));
+  const int64_t V = static_cast<int64_t>(out.videos.size());
+  auto index = torch::tensor(video_of).to(out.segments.audio.device());
+  out.answers = net.head(out.segments.audio.view({V, T, -1}).index_select(0, index),
+                         out.segments.grounded.view({V, T, -1}).index_select(0, index),
+                         net.encode_question(torch::stack(questions)));
+  return out;
+}
+
+// The official match term: each segment's audio against its own grounded frame (class 1) and
+// against the frame of the same second of the next video of the batch (class 0). Undefined when
+// the batch asks about one video only.
+torch::Tensor match_loss(AvqaNetImpl &net, const QaOutputs &out) {
+  const size_t V = out.videos.size();
+  if (V < 2)
+    return {};
+  std::vector<torch::Tensor> negative_frames;
+  for (size_t v = 0; v < V; ++v)
+    negative_frames.push_back(out.videos[(v + 1) % V]->frames);
+  auto positive = net.match(out.segments);
+  auto negative = net.match_negative(torch::cat(negative_frames), out.segments.audio);
+  auto options = torch::TensorOptions().dtype(torch::kLong).device(positive.device());
+  auto truth = torch::cat({torch::ones({positive.size(0)}, options), torch::zeros({negative.size(0)}, options)});
+  return torch::nn::functional::cross_entropy(torch::cat({positive, negative}), truth);
+}
+
 torch::Tensor stack_truth(const std::vector<const TrainingClip *> &batch, torch::Tensor TrainingClip::*field) {
   std::vector<torch::Tensor> parts;
   for (const auto *clip : batch)
@@ -151,12 +223,13 @@ double ParsingCounts::f1(int modality) const {
 }
 
 Trainer::Trainer(Model &model, const TrainOptions &options) : model_(model), options_(options) {
-  if (model.is_question_answering())
-    throw std::invalid_argument("the trainer does not train AVQA models yet");
   if (model.device() != torch::Device(torch::kCPU) && model.precision() != Precision::FP32)
     throw std::invalid_argument("training runs in fp32");
   for (auto &kv : model_.module().named_parameters()) {
-    const bool frozen = front_end(kv.key()) || (options_.adapters_and_heads_only && backbone(kv.key()));
+    // AVVP's clip features are inputs (TrainingClip::clip_features), computed before training as the
+    // official code reads them precomputed: the clip encoder never trains.
+    const bool frozen = front_end(kv.key()) || kv.key().rfind("clip_encoder.", 0) == 0 ||
+                        (options_.adapters_and_heads_only && backbone(kv.key()));
     kv.value().set_requires_grad(!frozen);
     if (!frozen)
       trainable_.emplace_back(kv.key(), kv.value());
@@ -176,19 +249,25 @@ Trainer::~Trainer() {
     model_.avs_->prepare();
   else if (model_.avvp_)
     model_.avvp_->prepare();
+  else if (model_.avqa_)
+    model_.avqa_->prepare();
   else
     model_.net_->prepare();
 }
 
 std::unique_ptr<Model> Trainer::fresh_model(const ModelConfig &config, std::vector<std::string> labels, uint64_t seed) {
-  if (config.is_question_answering())
-    throw std::invalid_argument("the trainer does not train AVQA models yet");
   torch::manual_seed(seed);
   std::unique_ptr<Model> model(new Model(config, std::move(labels), ModelOptions{}));
   if (model->avs_)
     init_for_training(*model->avs_, config, model->avs_->encoder);
-  else if (model->avvp_)
+  else if (model->avvp_) {
     init_for_training(*model->avvp_, config, model->avvp_->encoder);
+    model->avvp_->add_clip_encoder(); // initialised as torchvision initialises it; never trained
+  }
+  else if (model->avqa_) {
+    init_for_training(*model->avqa_, config, model->avqa_->encoder, /*head_keeps_defaults=*/true);
+    remember_through_padding(*model->avqa_->question_encoder);
+  }
   else
     init_for_training(*model->net_, config, model->net_->encoder);
   model->finish_loading();
@@ -221,6 +300,46 @@ std::unique_ptr<Model> Trainer::with_classes(const Model &model, const std::vect
     kv.value().copy_(old_buffers[kv.key()]);
   extended->net_->prepare();
   return extended;
+}
+
+namespace {
+
+// The encoder's parts under names of our own (the owner registers them under the task's names).
+std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> encoder_parts(DualEncoder &encoder) {
+  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> parts = {{"swin", encoder.swin.ptr()},
+                                                                                    {"htsat", encoder.htsat.ptr()}};
+  const std::pair<const char *, std::vector<Adapter> *> adapters[] = {
+      {"audio_p1", &encoder.audio_p1}, {"vis_p1", &encoder.vis_p1}, {"audio_p2", &encoder.audio_p2}, {"vis_p2", &encoder.vis_p2}};
+  for (const auto &[name, list] : adapters)
+    for (size_t i = 0; i < list->size(); ++i)
+      parts.emplace_back(std::string(name) + "." + std::to_string(i), (*list)[i].ptr());
+  return parts;
+}
+
+} // namespace
+
+void Trainer::adopt_encoder(Model &target, const Model &source) {
+  torch::NoGradGuard no_grad;
+  auto into = encoder_parts(target.encoder()), from = encoder_parts(source.encoder());
+  const auto mismatch = [&](const std::string &name) {
+    return std::invalid_argument("encoder tensor '" + name + "' of model '" + target.config().name +
+                                 "' has no counterpart of its shape in model '" + source.config().name + "'");
+  };
+  if (into.size() != from.size())
+    throw mismatch(into.size() > from.size() ? into[from.size()].first : from[into.size()].first);
+  for (size_t p = 0; p < into.size(); ++p) {
+    using Tensors = torch::OrderedDict<std::string, torch::Tensor> (torch::nn::Module::*)(bool) const;
+    for (Tensors tensors : {Tensors(&torch::nn::Module::named_parameters), Tensors(&torch::nn::Module::named_buffers)}) {
+      auto values = (from[p].second.get()->*tensors)(true);
+      for (auto &kv : (into[p].second.get()->*tensors)(true)) {
+        const auto name = into[p].first + "." + kv.key();
+        const auto *value = values.find(kv.key());
+        if (!value || !value->sizes().equals(kv.value().sizes()))
+          throw mismatch(name);
+        kv.value().copy_(*value);
+      }
+    }
+  }
 }
 
 void Trainer::calibrate(const std::vector<TrainingClip> &clips) {
@@ -267,6 +386,30 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
     StepStats stats;
     stats.loss = loss.item<double>();
     stats.parsing.add(out.audio, out.visual, audio, visual);
+    return stats;
+  }
+  if (model_.avqa_) {
+    auto &net = *model_.avqa_;
+    std::vector<int64_t> truth;
+    for (const auto *clip : batch) {
+      if (clip->answer < 0 || clip->answer >= net.config.classes)
+        throw std::invalid_argument("AVQA training clips need an answer in [0, " + std::to_string(net.config.classes) + ")");
+      truth.push_back(clip->answer);
+    }
+    auto out = forward(net, batch);
+    auto truth_t = torch::tensor(truth).to(out.answers.logits.device());
+    auto answer_loss = torch::nn::functional::cross_entropy(out.answers.logits, truth_t);
+    auto match = match_loss(net, out);
+    auto loss = match.defined() ? answer_loss + 0.5 * match : answer_loss;
+    optimizer_->zero_grad();
+    loss.backward();
+    optimizer_->step();
+    StepStats stats;
+    stats.loss = loss.item<double>();
+    stats.answer_loss = answer_loss.item<double>();
+    stats.match_loss = match.defined() ? match.item<double>() : 0.0;
+    stats.correct_answers = static_cast<int>((out.answers.answer == truth_t).sum().item<int64_t>());
+    stats.questions = static_cast<int>(truth.size());
     return stats;
   }
   auto &net = *model_.net_;
@@ -319,6 +462,27 @@ std::pair<torch::Tensor, torch::Tensor> Trainer::predict_events(const std::vecto
   torch::NoGradGuard no_grad;
   auto out = forward(*model_.avvp_, batch);
   return {out.audio, out.visual};
+}
+
+std::vector<int> Trainer::predict_answers(const std::vector<const TrainingClip *> &batch) {
+  if (!model_.avqa_)
+    throw std::invalid_argument("predict_answers needs an AVQA model");
+  torch::NoGradGuard no_grad;
+  auto answers = forward(*model_.avqa_, batch).answers.answer.cpu();
+  return std::vector<int>(answers.data_ptr<int64_t>(), answers.data_ptr<int64_t>() + answers.numel());
+}
+
+torch::Tensor Trainer::question_ids(const Model &model, const std::string &question, const std::vector<std::string> &template_values) {
+  if (!model.vocabulary_)
+    throw std::invalid_argument("model '" + model.config().name + "' has no question vocabulary");
+  const auto tokens = tokenize_question(question, template_values, *model.vocabulary_, model.config().question.question_length);
+  if (!tokens.ok()) {
+    std::string words;
+    for (const auto &word : tokens.unknown)
+      words += (words.empty() ? "'" : ", '") + word + "'";
+    throw std::invalid_argument("question '" + question + "' has words outside the vocabulary: " + words);
+  }
+  return torch::tensor(tokens.ids, torch::kLong);
 }
 
 std::vector<std::vector<int>> Trainer::predict(const std::vector<const TrainingClip *> &batch) {

@@ -4,6 +4,11 @@
 // pixel's mask logit (the main term of the official S4 loss). AVVP: binary cross-entropy on the
 // video-level probabilities, and on each segment's decision margin against segment-level truth
 // (the official training sees video-level labels only; the synthetic world knows every segment).
+// AVQA: cross-entropy on the answer, plus half the cross-entropy of the audio-visual match term as
+// officially: each segment's audio against its own grounded frame (a match) and against the frame
+// of the same second of another video of the batch (no match; left out when the batch asks about
+// one video). Clips that share their frames and log-mel tensors are questions about one video,
+// encoded once.
 //
 //   auto model = dgsct::Trainer::fresh_model(config, labels, /*seed=*/1);
 //   dgsct::Trainer trainer(*model, {});
@@ -32,6 +37,8 @@ struct TrainingClip {
   torch::Tensor masks;     // AVS: [T, mask_size, mask_size] uint8, 1 on the sounding object
   torch::Tensor clip_features;             // AVVP: [T, clip_feature_dim]
   torch::Tensor audio_events, visual_events; // AVVP: [T, classes] uint8, 1 where the class is heard / seen
+  torch::Tensor question;                  // AVQA: [question_length] int64 token ids (Trainer::question_ids)
+  int answer = -1;                         // AVQA: the true answer, an index into the model's labels
 };
 
 struct TrainOptions {
@@ -54,6 +61,8 @@ struct StepStats {
   int correct = 0, segments = 0; // AVE: decoded segment labels against the truth, before the step
   double intersection = 0, union_ = 0; // AVS: of decoded and true masks, summed over the batch
   ParsingCounts parsing;               // AVVP: decoded segment events against the truth
+  double answer_loss = 0, match_loss = 0; // AVQA: the two terms of `loss` (match_loss unweighted)
+  int correct_answers = 0, questions = 0; // AVQA: argmax answers against the truth, before the step
 };
 
 class Trainer {
@@ -67,6 +76,11 @@ public:
   // `model` with the classes of `labels` (its own first, in order, then new ones): the class rows
   // of the heads are kept, the new rows initialised as fresh_model does.
   static std::unique_ptr<Model> with_classes(const Model &model, const std::vector<std::string> &labels, uint64_t seed);
+  // Copies the Swin-V2, HTS-AT and adapters of `source` (a model of another task with the same
+  // encoder configuration) into `target`: a task head then trains on features that already tell the
+  // world's classes apart, as the paper's heads train on pretrained encoders. Throws naming the
+  // first tensor whose name or shape differs.
+  static void adopt_encoder(Model &target, const Model &source);
 
   // Sets HTS-AT's bn0 statistics (per mel bin, over every frame of `clips`): the model's
   // batch norms run in inference mode, so the statistics come from the data once.
@@ -81,6 +95,13 @@ public:
   torch::Tensor predict_masks(const std::vector<const TrainingClip *> &batch);
   // AVVP: decoded audio and visual events of a batch, each [B, T, classes] uint8, without gradients.
   std::pair<torch::Tensor, torch::Tensor> predict_events(const std::vector<const TrainingClip *> &batch);
+  // AVQA: decoded answers (indices into the model's labels) of a batch, without gradients.
+  std::vector<int> predict_answers(const std::vector<const TrainingClip *> &batch);
+  // AVQA: TrainingClip::question for `question` with its template values, tokenised as
+  // Model::answer does with the model's vocabulary. Throws std::invalid_argument naming the words
+  // outside the vocabulary.
+  static torch::Tensor question_ids(const Model &model, const std::string &question,
+                                    const std::vector<std::string> &template_values);
   // Parameters this trainer changes, with their official names.
   const std::vector<std::pair<std::string, torch::Tensor>> &trainable() const { return trainable_; }
 
