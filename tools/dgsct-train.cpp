@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Trains an AVE or AVS model on the synthetic audio-visual world (synth/world.h), or fine-tunes the
-// adapters and heads of an existing model file, and writes a self-describing model file.
+// Trains an AVE, AVS, AVVP or AVQA model on the synthetic audio-visual world (synth/world.h; AVQA on
+// its questions, synth/questions.h), or fine-tunes the adapters and heads of an existing model file,
+// and writes a self-describing model file.
 #include "cli.h"
 #include "dgsct/frontend.h"
 #include "dgsct/golden.h"
 #include "dgsct/metrics.h"
 #include "dgsct/safetensors.h"
 #include "dgsct/train.h"
+#include "synth/questions.h"
 #include "synth/world.h"
 
 #include <algorithm>
@@ -23,11 +25,18 @@ static const char *kUsage =
     "                   [--clip-files A,B,... [--eval-clip-files C,D,...]]\n"
     "                   [--steps N] [--batch N] [--lr X] [--seed N] [--width W] [--height H]\n"
     "                   [--max-minutes M] [--dtype F32|F16|BF16]\n"
+    "                   [--labels ANSWERS --vocabulary WORDS]   (AVQA)\n"
+    "                   [--encoder-from MODEL]\n"
     "Renders --clips clips of the synthetic world (seed --world-seed, its first --classes classes),\n"
     "trains with AdamW (cosine learning rate) for --steps steps of --batch clips and reports the\n"
-    "segment accuracy on --eval-clips clips of another world seed. --init starts from a model file;\n"
+    "segment accuracy (AVS: mask IoU; AVVP: F1 of the audio, visual and audio-visual events; AVQA:\n"
+    "answer accuracy on the clips' questions) on --eval-clips clips of another world seed. AVQA models\n"
+    "take their answer list (--labels) and question vocabulary (--vocabulary) from files, as\n"
+    "model/labels/avqa-answers.txt and avqa-question-vocab.txt. --init starts from a model file;\n"
     "with --fine-tune only the adapters and heads train (the backbones stay frozen), and classes of\n"
-    "the world that the model lacks are added to its heads. Frames are rendered at W x H (the size of\n"
+    "the world that the model lacks are added to its heads. --encoder-from starts a fresh model's\n"
+    "encoder (backbones and adapters) from a model file of another task with the same encoder\n"
+    "configuration (the AVVP demo starts from the AVE demo's); --fine-tune then freezes its backbones. Frames are rendered at W x H (the size of\n"
     "the clips dgsct-synth writes) and squashed to the model's input as the pipeline does.\n"
     "--clip-files trains on your own labelled clips instead (dgsct-extract makes them from a media\n"
     "file and its ground truth), cut into windows of the model's length; label names the model does\n"
@@ -44,6 +53,19 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 // One clip's prepared inputs, cut into windows of the model's length. Training clips take each
 // segment's frame at a jittered time around the segment's centre (the pipeline's key frame is the
 // frame nearest the centre, at any frame rate); AVS masks are the sounding objects at that time.
+// AVVP adds each segment's clip feature, from frames spread evenly over the segment, and the classes
+// heard and seen in it.
+// AVVP: the frames the clip encoder sees, [T, kClipFrames, H, W, 3], at the centres of equal parts
+// of each segment (the pipeline collects frames spread over the segment).
+constexpr int kClipFrames = 8;
+torch::Tensor render_clip_frames(const dgsct::synth::Clip &clip, int width, int height) {
+  auto frames = torch::empty({clip.segments(), kClipFrames, height, width, 3}, torch::kUInt8);
+  for (int t = 0; t < clip.segments(); ++t)
+    for (int f = 0; f < kClipFrames; ++f)
+      clip.render_frame(t + (f + 0.5) / kClipFrames, width, height, frames[t][f].data_ptr<uint8_t>());
+  return frames;
+}
+
 std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const dgsct::synth::Clip &clip, int width,
                                               int height, uint64_t jitter_seed) {
   const auto &config = model.config();
@@ -66,6 +88,20 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
   }
   auto frames_norm = dgsct::normalize_frames(frames, config.video, torch::kCPU);
   auto log_mel = model.log_mel(audio);
+  if (model.is_parsing()) {
+    dgsct::TrainingClip whole;
+    whole.frames = frames_norm;
+    whole.log_mel = log_mel;
+    whole.clip_features = model.clip_features(render_clip_frames(clip, width, height));
+    whole.audio_events = torch::zeros({T, clip.classes()}, torch::kUInt8);
+    whole.visual_events = torch::zeros({T, clip.classes()}, torch::kUInt8);
+    for (int t = 0; t < T; ++t)
+      for (int c = 0; c < clip.classes(); ++c) {
+        whole.audio_events[t][c] = static_cast<int>(clip.scenes()[t].audible[c]);
+        whole.visual_events[t][c] = static_cast<int>(clip.scenes()[t].visible[c]);
+      }
+    return {whole};
+  }
   if (!model.is_segmentation()) {
     dgsct::TrainingClip whole;
     whole.frames = frames_norm;
@@ -84,13 +120,38 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
   return windows;
 }
 
+// AVQA: one training item per question about the clip; the items share the clip's inputs, so a
+// batch encodes each clip once. `kinds` gets each question's kind.
+std::vector<dgsct::TrainingClip> ask(const dgsct::Model &model, const dgsct::synth::Clip &clip, dgsct::TrainingClip video,
+                                     std::vector<dgsct::synth::QuestionKind> &kinds) {
+  std::vector<dgsct::TrainingClip> items;
+  const auto &answers = model.labels();
+  for (const auto &q : dgsct::synth::questions(clip)) {
+    auto item = video;
+    item.question = dgsct::Trainer::question_ids(model, q.text, q.template_values);
+    const auto found = std::find(answers.begin(), answers.end(), q.answer);
+    if (found == answers.end())
+      throw std::runtime_error("the answer '" + q.answer + "' is not among the model's answers");
+    item.answer = static_cast<int>(found - answers.begin());
+    items.push_back(std::move(item));
+    kinds.push_back(q.kind);
+  }
+  return items;
+}
+
 std::vector<dgsct::TrainingClip> render(const dgsct::Model &model, const dgsct::synth::World &world, int count,
-                                        int width, int height, bool jitter, const char *what) {
+                                        int width, int height, bool jitter, const char *what,
+                                        std::vector<dgsct::synth::QuestionKind> &kinds) {
   std::vector<dgsct::TrainingClip> clips;
   const auto start = Clock::now();
   for (int i = 0; i < count; ++i) {
-    for (auto &window : prepare_clip(model, world.clip(i), width, height, jitter ? i + 1 : 0))
-      clips.push_back(std::move(window));
+    const auto clip = world.clip(i);
+    for (auto &window : prepare_clip(model, clip, width, height, jitter ? i + 1 : 0))
+      if (model.is_question_answering())
+        for (auto &item : ask(model, clip, std::move(window), kinds))
+          clips.push_back(std::move(item));
+      else
+        clips.push_back(std::move(window));
     if ((i + 1) % 100 == 0 || i + 1 == count)
       std::printf("  rendered %d/%d %s clips (%.0f s)\n", i + 1, count, what, seconds_since(start));
     std::fflush(stdout);
@@ -212,6 +273,54 @@ double evaluate_masks(dgsct::Trainer &trainer, const std::vector<dgsct::Training
   return frames ? sum / frames : 0.0;
 }
 
+// AVVP: decoded events against the truth over `clips`.
+dgsct::ParsingCounts evaluate_events(dgsct::Trainer &trainer, const std::vector<dgsct::TrainingClip> &clips) {
+  dgsct::ParsingCounts counts;
+  for (size_t i = 0; i < clips.size(); i += 8) {
+    std::vector<const dgsct::TrainingClip *> batch;
+    std::vector<torch::Tensor> audio_truth, visual_truth;
+    for (size_t j = i; j < std::min(clips.size(), i + 8); ++j) {
+      batch.push_back(&clips[j]);
+      audio_truth.push_back(clips[j].audio_events);
+      visual_truth.push_back(clips[j].visual_events);
+    }
+    const auto [audio, visual] = trainer.predict_events(batch);
+    counts.add(audio, visual, torch::stack(audio_truth), torch::stack(visual_truth));
+  }
+  return counts;
+}
+
+void print_f1(const char *what, const dgsct::ParsingCounts &counts) {
+  static const char *modalities[] = {"audio", "visual", "audio-visual"};
+  std::printf("%s segment-level F1:", what);
+  for (int m = 0; m < 3; ++m)
+    std::printf(" %s %.3f (tp %lld, fp %lld, fn %lld)%s", modalities[m], counts.f1(m), static_cast<long long>(counts.tp[m]),
+                static_cast<long long>(counts.fp[m]), static_cast<long long>(counts.fn[m]), m < 2 ? "," : "\n");
+}
+
+// AVQA: answers against the truth over `clips`, in all and per question kind.
+void print_answer_accuracy(const char *what, dgsct::Trainer &trainer, const std::vector<dgsct::TrainingClip> &clips,
+                           const std::vector<dgsct::synth::QuestionKind> &kinds) {
+  static const char *kind_names[] = {"counting", "existence", "location"};
+  int correct[3] = {0, 0, 0}, total[3] = {0, 0, 0};
+  for (size_t i = 0; i < clips.size(); i += 8) {
+    std::vector<const dgsct::TrainingClip *> batch;
+    for (size_t j = i; j < std::min(clips.size(), i + 8); ++j)
+      batch.push_back(&clips[j]);
+    const auto answers = trainer.predict_answers(batch);
+    for (size_t b = 0; b < batch.size(); ++b) {
+      const int kind = static_cast<int>(kinds[i + b]);
+      correct[kind] += answers[b] == batch[b]->answer;
+      total[kind] += 1;
+    }
+  }
+  const int all_correct = correct[0] + correct[1] + correct[2], all = total[0] + total[1] + total[2];
+  std::printf("%s answer accuracy: %.3f (%d/%d)\n", what, static_cast<double>(all_correct) / std::max(1, all), all_correct, all);
+  for (int k = 0; k < 3; ++k)
+    if (total[k])
+      std::printf("  %-12s %.3f (%d/%d)\n", kind_names[k], static_cast<double>(correct[k]) / total[k], correct[k], total[k]);
+}
+
 void print_accuracy(const char *what, const Accuracy &acc, const dgsct::Model &model) {
   std::printf("%s segment accuracy: %.3f (%d/%d)\n", what, acc.value(), acc.correct, acc.total);
   for (size_t c = 0; c < acc.class_total.size(); ++c)
@@ -226,7 +335,7 @@ int main(int argc, char **argv) {
   dgsct::cli::Args args(argc, argv,
                         {"output", "preset", "init", "world-seed", "classes", "clips", "eval-clips", "eval-seed", "steps",
                          "batch", "lr", "seed", "width", "height", "max-minutes", "dtype", "clip-files",
-                         "eval-clip-files"},
+                         "eval-clip-files", "labels", "vocabulary", "encoder-from"},
                         {"fine-tune"}, kUsage);
   try {
     const std::string output = args.require("output");
@@ -241,8 +350,10 @@ int main(int argc, char **argv) {
     const double max_minutes = args.number("max-minutes", "0");
     if (args.has("preset") == args.has("init"))
       args.die("give exactly one of --preset and --init");
-    if (args.has("fine-tune") && !args.has("init"))
-      args.die("--fine-tune needs --init");
+    if (args.has("fine-tune") && !args.has("init") && !args.has("encoder-from"))
+      args.die("--fine-tune needs --init or --encoder-from");
+    if (args.has("encoder-from") && args.has("init"))
+      args.die("--encoder-from starts a fresh model: give --preset, not --init");
     const auto &names = dgsct::synth::World::class_names();
     if (classes > static_cast<int>(names.size()))
       args.die("--classes must be 1.." + std::to_string(names.size()));
@@ -250,11 +361,19 @@ int main(int argc, char **argv) {
       args.die("need --clips >= --batch");
     // The starting point: a fresh model of the preset (made once the labels are known) or the --init file.
     std::unique_ptr<dgsct::Model> model = args.has("init") ? dgsct::Model::load(args.get("init")) : nullptr;
-    const bool segmentation = model ? model->is_segmentation() : dgsct::ModelConfig::preset(args.get("preset")).is_segmentation();
-    // AVS models have one class, the sounding object; the world's classes are its objects.
+    const auto task_config = model ? model->config() : dgsct::ModelConfig::preset(args.get("preset"));
+    const bool segmentation = task_config.is_segmentation(), parsing = task_config.is_parsing(),
+               question_answering = task_config.is_question_answering();
+    if (question_answering && !model && (!args.has("labels") || !args.has("vocabulary")))
+      args.die("an AVQA model needs --labels (its answers) and --vocabulary (its question words)");
+    // AVS models have one class, the sounding object; the world's classes are its objects. AVQA's
+    // classes are its answers.
     std::vector<std::string> labels = segmentation ? std::vector<std::string>{"sounding object"}
-                                                   : std::vector<std::string>(names.begin(), names.begin() + classes);
+                                      : question_answering ? (model ? model->labels() : dgsct::Model::read_labels(args.get("labels")))
+                                                           : std::vector<std::string>(names.begin(), names.begin() + classes);
     const bool own_clips = args.has("clip-files");
+    if (own_clips && (parsing || question_answering))
+      args.die("--clip-files hold one label per segment: AVVP and AVQA models train on the synthetic world");
     std::vector<LabelledClip> user_train, user_eval;
     if (own_clips) {
       user_train = read_clip_files(args.get("clip-files"));
@@ -274,7 +393,11 @@ int main(int argc, char **argv) {
         args.die("preset '" + config.name + "' has " + std::to_string(config.classes) + " classes, the data " +
                  std::to_string(labels.size()));
       model = dgsct::Trainer::fresh_model(config, labels, seed);
-    } else {
+      if (question_answering)
+        model->set_question_vocabulary(dgsct::Model::read_labels(args.get("vocabulary")));
+      if (args.has("encoder-from"))
+        dgsct::Trainer::adopt_encoder(*model, *dgsct::Model::load(args.get("encoder-from")));
+    } else if (!question_answering) {
       const auto &known = model->labels();
       if (!std::equal(known.begin(), known.begin() + std::min(known.size(), labels.size()), labels.begin()))
         throw std::runtime_error(args.get("init") + ": its labels are not the first classes of the data");
@@ -295,11 +418,14 @@ int main(int argc, char **argv) {
     world_options.classes = classes;
     const dgsct::synth::World train_world(args.unsigned_integer("world-seed", "1"), world_options);
     const dgsct::synth::World eval_world(args.unsigned_integer("eval-seed", "1000"), world_options);
-    auto train = own_clips ? windows_of(*model, user_train) : render(*model, train_world, train_clips, width, height, true, "training");
-    auto held_out = own_clips ? windows_of(*model, user_eval) : render(*model, eval_world, eval_clips, width, height, false, "evaluation");
+    std::vector<dgsct::synth::QuestionKind> train_kinds, held_out_kinds; // AVQA
+    auto train = own_clips ? windows_of(*model, user_train)
+                           : render(*model, train_world, train_clips, width, height, true, "training", train_kinds);
+    auto held_out = own_clips ? windows_of(*model, user_eval)
+                              : render(*model, eval_world, eval_clips, width, height, false, "evaluation", held_out_kinds);
     if (static_cast<int>(train.size()) < batch_size)
       args.die("the training data has " + std::to_string(train.size()) + " windows, fewer than --batch");
-    if (!args.has("init"))
+    if (!args.has("init") && !args.has("encoder-from"))
       trainer.calibrate(train);
 
     // Deterministic order: a fixed-seed permutation per epoch.
@@ -316,7 +442,8 @@ int main(int argc, char **argv) {
     size_t cursor = 0;
     const auto start = Clock::now();
     double running_loss = 0, running_intersection = 0, running_union = 0;
-    int running_correct = 0, running_total = 0, done = 0;
+    int running_correct = 0, running_total = 0, running_answers = 0, running_questions = 0, done = 0;
+    dgsct::ParsingCounts running_events;
     const int warmup = std::max(1, steps / 20);
     for (int step = 0; step < steps; ++step) {
       const double lr = options.learning_rate *
@@ -336,17 +463,33 @@ int main(int argc, char **argv) {
       running_total += stats.segments;
       running_intersection += stats.intersection;
       running_union += stats.union_;
+      running_answers += stats.correct_answers;
+      running_questions += stats.questions;
+      for (int m = 0; m < 3; ++m) {
+        running_events.tp[m] += stats.parsing.tp[m];
+        running_events.fp[m] += stats.parsing.fp[m];
+        running_events.fn[m] += stats.parsing.fn[m];
+      }
       done = step + 1;
       const double elapsed = seconds_since(start);
       if (done % 50 == 0 || done == steps) {
-        const double train_measure = segmentation ? running_intersection / std::max(1.0, running_union)
-                                                  : static_cast<double>(running_correct) / running_total;
-        std::printf("step %5d/%d  loss %.4f  train %s %.3f  lr %.2e  %.0f s elapsed, ETA %.0f s\n", done, steps,
-                    running_loss / 50, segmentation ? "IoU" : "accuracy", train_measure, lr, elapsed,
-                    elapsed / done * (steps - done));
+        char train_measure[96];
+        if (segmentation)
+          std::snprintf(train_measure, sizeof train_measure, "IoU %.3f", running_intersection / std::max(1.0, running_union));
+        else if (question_answering)
+          std::snprintf(train_measure, sizeof train_measure, "answer accuracy %.3f",
+                        static_cast<double>(running_answers) / std::max(1, running_questions));
+        else if (parsing)
+          std::snprintf(train_measure, sizeof train_measure, "F1 audio %.3f visual %.3f audio-visual %.3f",
+                        running_events.f1(0), running_events.f1(1), running_events.f1(2));
+        else
+          std::snprintf(train_measure, sizeof train_measure, "accuracy %.3f", static_cast<double>(running_correct) / running_total);
+        std::printf("step %5d/%d  loss %.4f  train %s  lr %.2e  %.0f s elapsed, ETA %.0f s\n", done, steps,
+                    running_loss / 50, train_measure, lr, elapsed, elapsed / done * (steps - done));
         std::fflush(stdout);
         running_loss = running_intersection = running_union = 0;
-        running_correct = running_total = 0;
+        running_correct = running_total = running_answers = running_questions = 0;
+        running_events = {};
       }
       if (max_minutes > 0 && elapsed > max_minutes * 60) {
         std::printf("stopping after %d steps: --max-minutes %.1f reached\n", done, max_minutes);
@@ -355,6 +498,10 @@ int main(int argc, char **argv) {
     }
     if (!held_out.empty() && segmentation)
       std::printf("held-out mean mask IoU: %.3f (%zu windows)\n", evaluate_masks(trainer, held_out), held_out.size());
+    else if (!held_out.empty() && parsing)
+      print_f1("held-out", evaluate_events(trainer, held_out));
+    else if (!held_out.empty() && question_answering)
+      print_answer_accuracy("held-out", trainer, held_out, held_out_kinds);
     else if (!held_out.empty())
       print_accuracy("held-out", evaluate(trainer, held_out, model->config().classes), *model);
     model->save(output, args.get("dtype", "F16"));
