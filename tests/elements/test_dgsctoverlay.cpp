@@ -613,24 +613,32 @@ GST_START_TEST (test_parsing_rows_go_under_the_label_and_can_be_switched_off)
 }
 GST_END_TEST;
 
-GST_START_TEST (test_parsing_events_update_the_state_and_flushes_clear_it)
+/* A custom event carrying a result decided after the last frame (@event, named @name) passes
+ * downstream, its result is drawn on the next frame in one box, and a flush clears it. */
+static void check_event_is_drawn_until_a_flush (GstHarness * h, GstEvent * event, const char *name)
 {
-  GstHarness *h = new_overlay ("BGRx");
   const Frame original = original_frame (h);
-  GstBuffer *carrier = gst_buffer_new ();
-  add_parsing (carrier, 4);
-  fail_unless (gst_harness_push_event (h, dgsct_parsing_event_new (gst_buffer_get_dgsct_parsing_meta (carrier))));
-  gst_buffer_unref (carrier);
+  fail_unless (gst_harness_push_event (h, event));
   GstEvent *out_event;
   bool passed = false;
   while ((out_event = gst_harness_try_pull_event (h))) {
-    passed |= gst_event_has_name (out_event, "dgsct-parsing");
+    passed |= gst_event_has_name (out_event, name);
     gst_event_unref (out_event);
   }
-  fail_unless (passed, "the dgsct-parsing event did not pass");
+  fail_unless (passed, "the %s event did not pass", name);
   fail_unless_equals_int (boxes_at_left (push_pull (h, new_frame (h, 0)), original).size (), 1);
   flush (h);
-  fail_unless (push_pull (h, new_frame (h, 1)).bytes == original.bytes, "the parsing result survived the flush");
+  fail_unless (push_pull (h, new_frame (h, 1)).bytes == original.bytes, "the %s result survived the flush", name);
+}
+
+GST_START_TEST (test_parsing_events_update_the_state_and_flushes_clear_it)
+{
+  GstHarness *h = new_overlay ("BGRx");
+  GstBuffer *carrier = gst_buffer_new ();
+  add_parsing (carrier, 4);
+  check_event_is_drawn_until_a_flush (h, dgsct_parsing_event_new (gst_buffer_get_dgsct_parsing_meta (carrier)),
+      "dgsct-parsing");
+  gst_buffer_unref (carrier);
   gst_harness_teardown (h);
 }
 GST_END_TEST;
@@ -707,21 +715,11 @@ GST_END_TEST;
 GST_START_TEST (test_answer_events_update_the_state_and_flushes_clear_it)
 {
   GstHarness *h = new_overlay ("BGRx");
-  const Frame original = original_frame (h);
   GstBuffer *carrier = gst_buffer_new ();
   add_answer (carrier, 9);
-  fail_unless (gst_harness_push_event (h, dgsct_answer_event_new (gst_buffer_get_dgsct_answer_meta (carrier))));
+  check_event_is_drawn_until_a_flush (h, dgsct_answer_event_new (gst_buffer_get_dgsct_answer_meta (carrier)),
+      "dgsct-answer");
   gst_buffer_unref (carrier);
-  GstEvent *out_event;
-  bool passed = false;
-  while ((out_event = gst_harness_try_pull_event (h))) {
-    passed |= gst_event_has_name (out_event, "dgsct-answer");
-    gst_event_unref (out_event);
-  }
-  fail_unless (passed, "the dgsct-answer event did not pass");
-  fail_unless_equals_int (boxes_at_left (push_pull (h, new_frame (h, 0)), original).size (), 1);
-  flush (h);
-  fail_unless (push_pull (h, new_frame (h, 1)).bytes == original.bytes, "the answer survived the flush");
   gst_harness_teardown (h);
 }
 GST_END_TEST;
