@@ -181,8 +181,22 @@ static void add_rectangle (JsonBuilder * b, const char *name, const GstVideoRect
   json_builder_end_array (b);
 }
 
-static void append_line (std::string & out, JsonBuilder * b)
+/* A line's builder with its object opened and its "type" set. */
+static JsonBuilder *begin_line (const char *type)
 {
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, type);
+  return b;
+}
+
+/* Closes @b's object (after the wall time when asked), appends it to @out as one line and frees it. */
+static void end_line (std::string & out, JsonBuilder * b, gboolean wall_clock)
+{
+  if (wall_clock)
+    add_wall_time (b);
+  json_builder_end_object (b);
   JsonNode *root = json_builder_get_root (b);
   JsonGenerator *gen = json_generator_new ();
   json_generator_set_root (gen, root);
@@ -192,16 +206,14 @@ static void append_line (std::string & out, JsonBuilder * b)
   g_free (text);
   g_object_unref (gen);
   json_node_unref (root);
+  g_object_unref (b);
 }
 
 /* @modality: AVVP events only (NULL for AVE). */
 static void append_event (GstDgsctJson * self, std::string & out, const char *state, gint label, const char *name,
     guint64 index, GstClockTime at, const char *modality = nullptr)
 {
-  JsonBuilder *b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "event");
+  JsonBuilder *b = begin_line ("event");
   json_builder_set_member_name (b, "state");
   json_builder_add_string_value (b, state);
   if (modality) {
@@ -216,18 +228,13 @@ static void append_event (GstDgsctJson * self, std::string & out, const char *st
   json_builder_add_int_value (b, (gint64) index);
   add_time (b, "running_time", at);
   add_time (b, "stream_time", to_stream_time (self, at));
-  json_builder_end_object (b);
-  append_line (out, b);
-  g_object_unref (b);
+  end_line (out, b, FALSE);
 }
 
 static void append_segment (GstDgsctJson * self, std::string & out, const DgsctResultMeta * r, gboolean wall_clock,
     gboolean scores)
 {
-  JsonBuilder *b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "segment");
+  JsonBuilder *b = begin_line ("segment");
   json_builder_set_member_name (b, "index");
   json_builder_add_int_value (b, (gint64) r->segment_index);
   json_builder_set_member_name (b, "label");
@@ -246,19 +253,12 @@ static void append_segment (GstDgsctJson * self, std::string & out, const DgsctR
       json_builder_add_double_value (b, r->scores[i]);
     json_builder_end_array (b);
   }
-  if (wall_clock)
-    add_wall_time (b);
-  json_builder_end_object (b);
-  append_line (out, b);
-  g_object_unref (b);
+  end_line (out, b, wall_clock);
 }
 
 static void append_mask (GstDgsctJson * self, std::string & out, const DgsctMaskMeta * m, gboolean wall_clock)
 {
-  JsonBuilder *b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "mask");
+  JsonBuilder *b = begin_line ("mask");
   json_builder_set_member_name (b, "index");
   json_builder_add_int_value (b, (gint64) m->segment_index);
   add_span (self, b, m->start, m->end);
@@ -275,11 +275,7 @@ static void append_mask (GstDgsctJson * self, std::string & out, const DgsctMask
   json_builder_set_member_name (b, "rle");
   json_builder_add_string_value (b, rle);
   g_free (rle);
-  if (wall_clock)
-    add_wall_time (b);
-  json_builder_end_object (b);
-  append_line (out, b);
-  g_object_unref (b);
+  end_line (out, b, wall_clock);
 }
 
 static void add_floats (JsonBuilder * b, const char *name, const gfloat * values, guint n)
@@ -295,10 +291,7 @@ static void append_parsing (GstDgsctJson * self, std::string & out, const DgsctP
     gboolean scores)
 {
   static const char *const keys[DGSCT_N_MODALITIES] = { "audio", "visual", "audio_visual" };
-  JsonBuilder *b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "parsing");
+  JsonBuilder *b = begin_line ("parsing");
   json_builder_set_member_name (b, "index");
   json_builder_add_int_value (b, (gint64) p->segment_index);
   for (int m = 0; m < DGSCT_N_MODALITIES; ++m) {
@@ -319,19 +312,12 @@ static void append_parsing (GstDgsctJson * self, std::string & out, const DgsctP
     add_floats (b, "visual_prob", p->visual_prob, p->n_classes);
     add_floats (b, "video_prob", p->video_prob, p->n_classes);
   }
-  if (wall_clock)
-    add_wall_time (b);
-  json_builder_end_object (b);
-  append_line (out, b);
-  g_object_unref (b);
+  end_line (out, b, wall_clock);
 }
 
 static void append_answer (GstDgsctJson * self, std::string & out, const DgsctAnswerMeta * a, gboolean wall_clock)
 {
-  JsonBuilder *b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "answer");
+  JsonBuilder *b = begin_line ("answer");
   json_builder_set_member_name (b, "question");
   json_builder_add_string_value (b, a->question);
   json_builder_set_member_name (b, "answer");
@@ -358,11 +344,7 @@ static void append_answer (GstDgsctJson * self, std::string & out, const DgsctAn
   json_builder_set_member_name (b, "last_index");
   json_builder_add_int_value (b, (gint64) a->last_index);
   add_span (self, b, a->start, a->end);
-  if (wall_clock)
-    add_wall_time (b);
-  json_builder_end_object (b);
-  append_line (out, b);
-  g_object_unref (b);
+  end_line (out, b, wall_clock);
 }
 
 /* The stop lines of every open AVVP event, at the end of the latest parsing result. */
