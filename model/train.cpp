@@ -217,6 +217,15 @@ void ParsingCounts::add(const torch::Tensor &audio, const torch::Tensor &visual,
   }
 }
 
+ParsingCounts &ParsingCounts::operator+=(const ParsingCounts &other) {
+  for (int m = 0; m < 3; ++m) {
+    tp[m] += other.tp[m];
+    fp[m] += other.fp[m];
+    fn[m] += other.fn[m];
+  }
+  return *this;
+}
+
 double ParsingCounts::f1(int modality) const {
   const double denominator = 2.0 * tp[modality] + fp[modality] + fn[modality];
   return denominator > 0 ? 2.0 * tp[modality] / denominator : 1.0;

@@ -465,11 +465,7 @@ int main(int argc, char **argv) {
       running_union += stats.union_;
       running_answers += stats.correct_answers;
       running_questions += stats.questions;
-      for (int m = 0; m < 3; ++m) {
-        running_events.tp[m] += stats.parsing.tp[m];
-        running_events.fp[m] += stats.parsing.fp[m];
-        running_events.fn[m] += stats.parsing.fn[m];
-      }
+      running_events += stats.parsing;
       done = step + 1;
       const double elapsed = seconds_since(start);
       if (done % 50 == 0 || done == steps) {

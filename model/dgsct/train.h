@@ -54,6 +54,7 @@ struct ParsingCounts {
   void add(const torch::Tensor &audio, const torch::Tensor &visual, const torch::Tensor &audio_truth,
            const torch::Tensor &visual_truth);
   double f1(int modality) const;
+  ParsingCounts &operator+=(const ParsingCounts &other);
 };
 
 struct StepStats {
