@@ -142,12 +142,9 @@ QaSegments AvqaNetImpl::encode(const torch::Tensor &frames, const torch::Tensor 
 
 QaSegments AvqaNetImpl::encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, Taps *taps) {
   Taps encoder_taps;
-  Taps *inner = taps ? &encoder_taps : nullptr;
-  auto streams = encoder.forward(frames_norm, log_mel, inner);
-  // Audio: the tokens pooled with the last audio p2 adapter's spatial map (spec 5.5), without
-  // htsat.norm; the visual tokens stay a map.
-  auto pooled = torch::bmm(streams.audio_map, streams.audio).squeeze(1); // [S, C_a]
-  auto out = project(streams.visual, pooled, taps);
+  auto tokens = encode_tokens(frames_norm, log_mel, taps ? &encoder_taps : nullptr);
+  const auto &pooled = tokens.pooled_audio;
+  auto out = project(tokens.visual, pooled, taps);
   if (taps) {
     const auto &ours = encoder_taps.values();
     put_trace_encoder_taps(encoder_taps, config, *taps);
@@ -156,8 +153,8 @@ QaSegments AvqaNetImpl::encode_prepared(const torch::Tensor &frames_norm, const 
     taps->put("prep.visual_posi", ours.at("video.frames_norm").unsqueeze(0));
     taps->put("fwd.f_v@L435", ours.at("video.patch_embed"));
     taps->put("fwd.f_a@L454", ours.at("audio.patch_embed"));
-    taps->put("fwd.f_v@L500", streams.visual);
-    taps->put("fwd.visual_posi@L510", token_map(streams.visual).unsqueeze(0));
+    taps->put("fwd.f_v@L500", tokens.visual);
+    taps->put("fwd.visual_posi@L510", token_map(tokens.visual).unsqueeze(0));
     taps->put("fwd.f_a@L515", pooled);
     taps->put("fwd.audio@L516", pooled.unsqueeze(0));
     // Internals of the first audio p1 adapter of the deep stage, and of the adapter whose map pools
@@ -171,6 +168,13 @@ QaSegments AvqaNetImpl::encode_prepared(const torch::Tensor &frames_norm, const 
                       /*sliced=*/false, *taps);
   }
   return out;
+}
+
+QaTokens AvqaNetImpl::encode_tokens(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, Taps *encoder_taps) {
+  auto streams = encoder.forward(frames_norm, log_mel, encoder_taps);
+  // Audio: the tokens pooled with the last audio p2 adapter's spatial map (spec 5.5), without
+  // htsat.norm; the visual tokens stay a map.
+  return {streams.visual, torch::bmm(streams.audio_map, streams.audio).squeeze(1)};
 }
 
 QaSegments AvqaNetImpl::project(const torch::Tensor &visual, const torch::Tensor &pooled_audio, Taps *taps) {
@@ -357,7 +361,10 @@ torch::Tensor AvqaNetImpl::match_negative(const torch::Tensor &negative_frames_n
   auto frames_norm = negative_frames_norm.to(device(), torch::kFloat32);
   if (taps)
     taps->put("prep.visual_nega", frames_norm.unsqueeze(0));
-  auto tokens = plain_visual(frames_norm, taps);
+  return match_negative_tokens(plain_visual(frames_norm, taps), audio, taps);
+}
+
+torch::Tensor AvqaNetImpl::match_negative_tokens(const torch::Tensor &tokens, const torch::Tensor &audio, Taps *taps) {
   auto grounded = ground(tokens, audio, taps, /*negative=*/true);
   return match_logits(audio, grounded, taps, /*negative=*/true);
 }

@@ -21,6 +21,12 @@ struct QaSegments {
   torch::Tensor grounded; // [S, width] g = fc_gl(tanh(cat(mean token, audio-grounded token)))
 };
 
+// What the encoder gives each segment, before the head: project()'s inputs.
+struct QaTokens {
+  torch::Tensor visual;       // [S, N, C_v] final visual tokens (after swin.norm)
+  torch::Tensor pooled_audio; // [S, C_a] audio tokens pooled with the last audio p2 adapter's map
+};
+
 struct AnswerOutputs {
   torch::Tensor logits; // [B, answers]
   torch::Tensor answer; // [B] I64: argmax, an index into the answer list
@@ -33,6 +39,8 @@ struct AvqaNetImpl : torch::nn::Module {
   QaSegments encode(const torch::Tensor &frames, const torch::Tensor &audio, Taps *taps = nullptr);
   // The same from prepared inputs: normalize_frames() output and log-mel [S, 1, frames, mels].
   QaSegments encode_prepared(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, Taps *taps = nullptr);
+  // The encoder's part of encode_prepared; `encoder_taps` gets the encoder's own taps.
+  QaTokens encode_tokens(const torch::Tensor &frames_norm, const torch::Tensor &log_mel, Taps *encoder_taps = nullptr);
   // The per-segment part of the head: final visual tokens [S, N, C_v] (after swin.norm) and pooled
   // audio [S, C_a] -> QaSegments. (encode_prepared = encoder + this.)
   QaSegments project(const torch::Tensor &visual, const torch::Tensor &pooled_audio, Taps *taps = nullptr);
@@ -49,6 +57,10 @@ struct AvqaNetImpl : torch::nn::Module {
   // run through the Swin without adapters and without gradient, are grounded by `audio` ([S, width],
   // QaSegments::audio) and scored by the match MLP.
   torch::Tensor match_negative(const torch::Tensor &negative_frames_norm, const torch::Tensor &audio, Taps *taps = nullptr);
+  // match_negative's two parts: swin.forward_features of timm (patch embed, every block without
+  // adapters, merges, final norm; no gradient) -> tokens [S, N, C_v], and their match logits.
+  torch::Tensor plain_visual(const torch::Tensor &frames_norm, Taps *taps = nullptr);
+  torch::Tensor match_negative_tokens(const torch::Tensor &plain_tokens, const torch::Tensor &audio, Taps *taps = nullptr);
 
   // Rebuilds the tensors derived from weights; call after loading weights or moving the model.
   void prepare();
@@ -71,8 +83,6 @@ private:
   // Spatial grounding of a frame's tokens [S, N, width] by the audio [S, width] (spec 6.6 step 2).
   torch::Tensor ground(const torch::Tensor &tokens, const torch::Tensor &audio, Taps *taps, bool negative);
   torch::Tensor match_logits(const torch::Tensor &audio, const torch::Tensor &grounded, Taps *taps, bool negative);
-  // swin.forward_features of timm: patch embed, every block without adapters, merges, final norm.
-  torch::Tensor plain_visual(const torch::Tensor &frames_norm, Taps *taps);
 };
 TORCH_MODULE(AvqaNet);
 

@@ -11,8 +11,34 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 namespace dgsct {
+
+// Encoder outputs of each clip, computed once when only the head trains (TrainOptions::head_only).
+// A clip is known by its frames tensor, which its entry keeps alive so that no other clip can
+// take its place; AVQA's questions about one video share that tensor and so its entry.
+class EncoderCache {
+public:
+  struct Entry {
+    torch::Tensor visual, audio; // AVE, AVVP: EncodedSegments; AVQA: QaTokens
+    torch::Tensor plain_visual;  // AVQA: the frames through the Swin without adapters (the match term)
+    torch::Tensor frames;        // the key
+  };
+  template <class Encode> const Entry &get(const TrainingClip &clip, Encode encode) {
+    auto &entry = entries_[clip.frames.unsafeGetTensorImpl()];
+    if (!entry.frames.defined()) {
+      torch::NoGradGuard no_grad;
+      entry = encode(clip);
+      entry.frames = clip.frames;
+    }
+    return entry;
+  }
+
+private:
+  std::unordered_map<const void *, Entry> entries_;
+};
+
 namespace {
 
 bool contains(const std::string &name, const char *part) { return name.find(part) != std::string::npos; }
@@ -101,11 +127,31 @@ void check_segments(const std::vector<const TrainingClip *> &batch, int64_t T, b
       throw std::invalid_argument("training clips need " + std::to_string(T) + (masks ? " segments with masks" : " segments"));
 }
 
-HeadOutputs forward(AveNetImpl &net, const std::vector<const TrainingClip *> &batch) {
+// The pooled encoder outputs of a batch ([B * T] rows each): encoded now, or once per clip through
+// `cache` when only the head trains.
+template <class Net>
+EncodedSegments encode_batch(Net &net, const std::vector<const TrainingClip *> &batch, EncoderCache *cache) {
+  if (!cache) {
+    net.prepare_attention(); // the derived attention biases follow the weights being trained
+    return net.encode_prepared(stack_inputs(batch, &TrainingClip::frames), stack_inputs(batch, &TrainingClip::log_mel));
+  }
+  std::vector<torch::Tensor> visual, audio;
+  for (const auto *clip : batch) {
+    const auto &entry = cache->get(*clip, [&](const TrainingClip &c) {
+      net.prepare_attention();
+      auto encoded = net.encode_prepared(c.frames, c.log_mel);
+      return EncoderCache::Entry{encoded.visual, encoded.audio, {}, {}};
+    });
+    visual.push_back(entry.visual);
+    audio.push_back(entry.audio);
+  }
+  return {torch::cat(visual), torch::cat(audio)};
+}
+
+HeadOutputs forward(AveNetImpl &net, const std::vector<const TrainingClip *> &batch, EncoderCache *cache) {
   const int64_t B = static_cast<int64_t>(batch.size()), T = net.config.segments;
   check_segments(batch, T, false);
-  net.prepare_attention(); // the derived attention biases follow the weights being trained
-  auto encoded = net.encode_prepared(stack_inputs(batch, &TrainingClip::frames), stack_inputs(batch, &TrainingClip::log_mel));
+  auto encoded = encode_batch(net, batch, cache);
   return net.head(encoded.visual.view({B, T, -1}), encoded.audio.view({B, T, -1}));
 }
 
@@ -118,15 +164,14 @@ torch::Tensor forward(AvsNetImpl &net, const std::vector<const TrainingClip *> &
   return net.head(encoded.maps, encoded.audio.view({B, T, -1}));
 }
 
-ParsingOutputs forward(AvvpNetImpl &net, const std::vector<const TrainingClip *> &batch) {
+ParsingOutputs forward(AvvpNetImpl &net, const std::vector<const TrainingClip *> &batch, EncoderCache *cache) {
   const int64_t B = static_cast<int64_t>(batch.size()), T = net.config.segments;
   for (const auto *clip : batch)
     if (clip->frames.size(0) != T || clip->log_mel.size(0) != T || !clip->clip_features.defined() ||
         clip->clip_features.size(0) != T || !clip->audio_events.defined() || !clip->visual_events.defined())
       throw std::invalid_argument("AVVP training clips need " + std::to_string(T) +
                                   " segments with clip features and audio and visual events");
-  net.prepare_attention();
-  auto encoded = net.encode_prepared(stack_inputs(batch, &TrainingClip::frames), stack_inputs(batch, &TrainingClip::log_mel));
+  auto encoded = encode_batch(net, batch, cache);
   return net.head(encoded.visual.view({B, T, -1}), encoded.audio.view({B, T, -1}),
                   stack_inputs(batch, &TrainingClip::clip_features).view({B, T, -1}));
 }
@@ -136,9 +181,10 @@ struct QaOutputs {
   std::vector<const TrainingClip *> videos; // one clip per distinct video
   QaSegments segments;                      // [videos * T] rows
   AnswerOutputs answers;                    // [B]
+  std::vector<torch::Tensor> plain_visual;  // per video, when cached (EncoderCache::Entry)
 };
 
-QaOutputs forward(AvqaNetImpl &net, const std::vector<const TrainingClip *> &batch) {
+QaOutputs forward(AvqaNetImpl &net, const std::vector<const TrainingClip *> &batch, EncoderCache *cache) {
   const int64_t T = net.config.segments;
   QaOutputs out;
   std::vector<int64_t> video_of;
@@ -157,8 +203,23 @@ QaOutputs forward(AvqaNetImpl &net, const std::vector<const TrainingClip *> &bat
       out.videos.push_back(clip);
     video_of.push_back(static_cast<int64_t>(v));
   }
-  net.prepare_attention();
-  out.segments = net.encode_prepared(stack_inputs(out.videos, &TrainingClip::frames), stack_inputs(out.videos, &TrainingClip::log_mel));
+  if (cache) {
+    std::vector<torch::Tensor> visual, audio;
+    for (const auto *video : out.videos) {
+      const auto &entry = cache->get(*video, [&](const TrainingClip &c) {
+        net.prepare_attention();
+        auto tokens = net.encode_tokens(c.frames, c.log_mel);
+        return EncoderCache::Entry{tokens.visual, tokens.pooled_audio, net.plain_visual(c.frames), {}};
+      });
+      visual.push_back(entry.visual);
+      audio.push_back(entry.audio);
+      out.plain_visual.push_back(entry.plain_visual);
+    }
+    out.segments = net.project(torch::cat(visual), torch::cat(audio));
+  } else {
+    net.prepare_attention();
+    out.segments = net.encode_prepared(stack_inputs(out.videos, &TrainingClip::frames), stack_inputs(out.videos, &TrainingClip::log_mel));
+  }
   const int64_t V = static_cast<int64_t>(out.videos.size());
   auto index = torch::tensor(video_of).to(out.segments.audio.device());
   out.answers = net.head(out.segments.audio.view({V, T, -1}).index_select(0, index),
@@ -174,11 +235,13 @@ torch::Tensor match_loss(AvqaNetImpl &net, const QaOutputs &out) {
   const size_t V = out.videos.size();
   if (V < 2)
     return {};
-  std::vector<torch::Tensor> negative_frames;
+  const bool cached = !out.plain_visual.empty();
+  std::vector<torch::Tensor> negatives; // frames, or their plain tokens when cached
   for (size_t v = 0; v < V; ++v)
-    negative_frames.push_back(out.videos[(v + 1) % V]->frames);
+    negatives.push_back(cached ? out.plain_visual[(v + 1) % V] : out.videos[(v + 1) % V]->frames);
   auto positive = net.match(out.segments);
-  auto negative = net.match_negative(torch::cat(negative_frames), out.segments.audio);
+  auto negative = cached ? net.match_negative_tokens(torch::cat(negatives), out.segments.audio)
+                         : net.match_negative(torch::cat(negatives), out.segments.audio);
   auto options = torch::TensorOptions().dtype(torch::kLong).device(positive.device());
   auto truth = torch::cat({torch::ones({positive.size(0)}, options), torch::zeros({negative.size(0)}, options)});
   return torch::nn::functional::cross_entropy(torch::cat({positive, negative}), truth);
@@ -234,11 +297,17 @@ double ParsingCounts::f1(int modality) const {
 Trainer::Trainer(Model &model, const TrainOptions &options) : model_(model), options_(options) {
   if (model.device() != torch::Device(torch::kCPU) && model.precision() != Precision::FP32)
     throw std::invalid_argument("training runs in fp32");
+  if (options_.head_only) {
+    if (model.avs_)
+      throw std::invalid_argument("AVS heads read the encoder's stage maps: head-only training supports AVE, AVVP and AVQA");
+    cache_ = std::make_unique<EncoderCache>();
+  }
   for (auto &kv : model_.module().named_parameters()) {
     // AVVP's clip features are inputs (TrainingClip::clip_features), computed before training as the
     // official code reads them precomputed: the clip encoder never trains.
     const bool frozen = front_end(kv.key()) || kv.key().rfind("clip_encoder.", 0) == 0 ||
-                        (options_.adapters_and_heads_only && backbone(kv.key()));
+                        (options_.adapters_and_heads_only && backbone(kv.key())) ||
+                        (options_.head_only && dual_encoder(kv.key()));
     kv.value().set_requires_grad(!frozen);
     if (!frozen)
       trainable_.emplace_back(kv.key(), kv.value());
@@ -384,7 +453,7 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
     return stats;
   }
   if (model_.avvp_) {
-    auto out = forward(*model_.avvp_, batch);
+    auto out = forward(*model_.avvp_, batch, cache_.get());
     auto audio = stack_truth(batch, &TrainingClip::audio_events), visual = stack_truth(batch, &TrainingClip::visual_events);
     auto present = torch::max(std::get<0>(audio.max(1)), std::get<0>(visual.max(1))); // [B, classes]
     auto loss = torch::binary_cross_entropy(out.global_prob.clamp(1e-6, 1 - 1e-6), present) +
@@ -405,7 +474,7 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
         throw std::invalid_argument("AVQA training clips need an answer in [0, " + std::to_string(net.config.classes) + ")");
       truth.push_back(clip->answer);
     }
-    auto out = forward(net, batch);
+    auto out = forward(net, batch, cache_.get());
     auto truth_t = torch::tensor(truth).to(out.answers.logits.device());
     auto answer_loss = torch::nn::functional::cross_entropy(out.answers.logits, truth_t);
     auto match = match_loss(net, out);
@@ -423,7 +492,7 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
   }
   auto &net = *model_.net_;
   const int classes = net.config.classes;
-  auto out = forward(net, batch);
+  auto out = forward(net, batch, cache_.get());
   std::vector<int64_t> truth, clip_class;
   std::vector<float> clip_has_event;
   for (const auto *clip : batch) {
@@ -469,7 +538,7 @@ std::pair<torch::Tensor, torch::Tensor> Trainer::predict_events(const std::vecto
   if (!model_.avvp_)
     throw std::invalid_argument("predict_events needs an AVVP model");
   torch::NoGradGuard no_grad;
-  auto out = forward(*model_.avvp_, batch);
+  auto out = forward(*model_.avvp_, batch, cache_.get());
   return {out.audio, out.visual};
 }
 
@@ -477,7 +546,7 @@ std::vector<int> Trainer::predict_answers(const std::vector<const TrainingClip *
   if (!model_.avqa_)
     throw std::invalid_argument("predict_answers needs an AVQA model");
   torch::NoGradGuard no_grad;
-  auto answers = forward(*model_.avqa_, batch).answers.answer.cpu();
+  auto answers = forward(*model_.avqa_, batch, cache_.get()).answers.answer.cpu();
   return std::vector<int>(answers.data_ptr<int64_t>(), answers.data_ptr<int64_t>() + answers.numel());
 }
 
@@ -498,7 +567,7 @@ std::vector<std::vector<int>> Trainer::predict(const std::vector<const TrainingC
   if (!model_.net_)
     throw std::invalid_argument("predict needs an AVE model");
   torch::NoGradGuard no_grad;
-  auto labels = forward(*model_.net_, batch).labels.contiguous();
+  auto labels = forward(*model_.net_, batch, cache_.get()).labels.contiguous();
   std::vector<std::vector<int>> out;
   for (int64_t b = 0; b < labels.size(0); ++b) {
     auto row = labels[b];

@@ -26,7 +26,7 @@ static const char *kUsage =
     "                   [--steps N] [--batch N] [--lr X] [--seed N] [--width W] [--height H]\n"
     "                   [--max-minutes M] [--dtype F32|F16|BF16]\n"
     "                   [--labels ANSWERS --vocabulary WORDS]   (AVQA)\n"
-    "                   [--encoder-from MODEL]\n"
+    "                   [--encoder-from MODEL] [--head-only]\n"
     "Renders --clips clips of the synthetic world (seed --world-seed, its first --classes classes),\n"
     "trains with AdamW (cosine learning rate) for --steps steps of --batch clips and reports the\n"
     "segment accuracy (AVS: mask IoU; AVVP: F1 of the audio, visual and audio-visual events; AVQA:\n"
@@ -36,8 +36,11 @@ static const char *kUsage =
     "with --fine-tune only the adapters and heads train (the backbones stay frozen), and classes of\n"
     "the world that the model lacks are added to its heads. --encoder-from starts a fresh model's\n"
     "encoder (backbones and adapters) from a model file of another task with the same encoder\n"
-    "configuration (the AVVP demo starts from the AVE demo's); --fine-tune then freezes its backbones. Frames are rendered at W x H (the size of\n"
-    "the clips dgsct-synth writes) and squashed to the model's input as the pipeline does.\n"
+    "configuration (the AVVP demo starts from the AVE demo's); --fine-tune then freezes its backbones.\n"
+    "--head-only (with --init or --encoder-from; AVE, AVVP, AVQA) trains the task head alone: the\n"
+    "encoder stays as loaded, each clip is encoded once and its encoder outputs are reused, so a step\n"
+    "costs the head only. Frames are rendered at W x H (the size of the clips dgsct-synth writes) and\n"
+    "squashed to the model's input as the pipeline does.\n"
     "--clip-files trains on your own labelled clips instead (dgsct-extract makes them from a media\n"
     "file and its ground truth), cut into windows of the model's length; label names the model does\n"
     "not know become new classes.\n"
@@ -336,7 +339,7 @@ int main(int argc, char **argv) {
                         {"output", "preset", "init", "world-seed", "classes", "clips", "eval-clips", "eval-seed", "steps",
                          "batch", "lr", "seed", "width", "height", "max-minutes", "dtype", "clip-files",
                          "eval-clip-files", "labels", "vocabulary", "encoder-from"},
-                        {"fine-tune"}, kUsage);
+                        {"fine-tune", "head-only"}, kUsage);
   try {
     const std::string output = args.require("output");
     const int classes = static_cast<int>(args.integer("classes", 6, 1, 1000000));
@@ -352,6 +355,10 @@ int main(int argc, char **argv) {
       args.die("give exactly one of --preset and --init");
     if (args.has("fine-tune") && !args.has("init") && !args.has("encoder-from"))
       args.die("--fine-tune needs --init or --encoder-from");
+    if (args.has("head-only") && !args.has("init") && !args.has("encoder-from"))
+      args.die("--head-only needs --init or --encoder-from");
+    if (args.has("head-only") && args.has("fine-tune"))
+      args.die("give one of --fine-tune and --head-only");
     if (args.has("encoder-from") && args.has("init"))
       args.die("--encoder-from starts a fresh model: give --preset, not --init");
     const auto &names = dgsct::synth::World::class_names();
@@ -407,12 +414,14 @@ int main(int argc, char **argv) {
     dgsct::TrainOptions options;
     options.learning_rate = args.number("lr", "1e-3");
     options.adapters_and_heads_only = args.has("fine-tune");
+    options.head_only = args.has("head-only");
     dgsct::Trainer trainer(*model, options);
     size_t trainable = 0;
     for (const auto &named : trainer.trainable())
       trainable += named.second.numel();
     std::printf("dgsct-train: %s, %d classes, %zu trainable parameters%s\n", model->config().name.c_str(),
-                model->config().classes, trainable, options.adapters_and_heads_only ? " (adapters and heads)" : "");
+                model->config().classes, trainable,
+                options.head_only ? " (head only)" : options.adapters_and_heads_only ? " (adapters and heads)" : "");
 
     dgsct::synth::WorldOptions world_options;
     world_options.classes = classes;

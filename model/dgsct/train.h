@@ -45,7 +45,13 @@ struct TrainOptions {
   double learning_rate = 1e-3;
   double weight_decay = 0.01;
   bool adapters_and_heads_only = false;
+  // Only the task head trains; the dual encoder (backbones and adapters) stays as loaded, so each
+  // clip is encoded once, on first use, and its encoder outputs are reused by every later step
+  // (AVE, AVVP and AVQA; AVS heads read the encoder's stage maps and are not supported).
+  bool head_only = false;
 };
+
+class EncoderCache;
 
 // AVVP: true positives, false positives and false negatives of decoded (segment, class) events
 // per modality, summed over clips; F1 = 2 tp / (2 tp + fp + fn).
@@ -111,6 +117,7 @@ private:
   TrainOptions options_;
   std::vector<std::pair<std::string, torch::Tensor>> trainable_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<EncoderCache> cache_; // with TrainOptions::head_only
 };
 
 } // namespace dgsct

@@ -67,6 +67,34 @@ dgsct::TrainingClip rendered(const dgsct::Model &model, const dgsct::synth::Clip
   return out;
 }
 
+// Two synthetic clips with their counting and existence questions: four items, two per video,
+// sharing their video's inputs.
+struct QuestionSet {
+  explicit QuestionSet(const dgsct::Model &model) {
+    const auto &answers = model.labels();
+    const dgsct::synth::World world(4);
+    videos = {rendered(model, world.clip(0)), rendered(model, world.clip(1))};
+    for (size_t v = 0; v < videos.size(); ++v)
+      for (const auto &q : dgsct::synth::questions(world.clip(v))) {
+        if (q.kind == dgsct::synth::QuestionKind::Location)
+          continue;
+        dgsct::TrainingClip clip = videos[v];
+        clip.question = dgsct::Trainer::question_ids(model, q.text, q.template_values);
+        clip.answer = static_cast<int>(std::find(answers.begin(), answers.end(), q.answer) - answers.begin());
+        clips.push_back(clip);
+        asked.push_back(q);
+      }
+  }
+  std::vector<const dgsct::TrainingClip *> batch() const {
+    std::vector<const dgsct::TrainingClip *> out;
+    for (const auto &clip : clips)
+      out.push_back(&clip);
+    return out;
+  }
+  std::vector<dgsct::TrainingClip> videos, clips;
+  std::vector<dgsct::synth::Question> asked;
+};
+
 bool same_bytes(const dgsct::TensorEntry &a, const dgsct::TensorEntry &b, size_t nbytes) {
   return a.nbytes >= nbytes && b.nbytes >= nbytes && std::memcmp(a.data, b.data, nbytes) == 0;
 }
@@ -202,26 +230,13 @@ TEST(Train, QuestionAnsweringLearnsATinySet) {
   // learnt by heart, and the trained model gives them through Model::answer as the trainer
   // predicts them.
   auto model = fresh_question_answering(5);
-  const auto &answers = model->labels();
-  const dgsct::synth::World world(4);
-  std::vector<dgsct::TrainingClip> videos = {rendered(*model, world.clip(0)), rendered(*model, world.clip(1))};
-  std::vector<dgsct::TrainingClip> clips;
-  std::vector<dgsct::synth::Question> asked;
-  for (size_t v = 0; v < videos.size(); ++v)
-    for (const auto &q : dgsct::synth::questions(world.clip(v))) {
-      if (q.kind == dgsct::synth::QuestionKind::Location)
-        continue;
-      dgsct::TrainingClip clip = videos[v];
-      clip.question = dgsct::Trainer::question_ids(*model, q.text, q.template_values);
-      clip.answer = static_cast<int>(std::find(answers.begin(), answers.end(), q.answer) - answers.begin());
-      clips.push_back(clip);
-      asked.push_back(q);
-    }
-  ASSERT_EQ(clips.size(), 4u);
-  std::vector<const dgsct::TrainingClip *> batch;
-  for (const auto &clip : clips)
-    batch.push_back(&clip);
+  const QuestionSet set(*model);
+  const auto &videos = set.videos;
+  const auto &clips = set.clips;
+  const auto &asked = set.asked;
+  const auto batch = set.batch();
 
+  ASSERT_EQ(clips.size(), 4u);
   std::vector<int> predicted;
   {
     dgsct::Trainer trainer(*model, {});
@@ -281,4 +296,52 @@ TEST(Train, AdoptedEncoderIsTheSources) {
   } catch (const std::invalid_argument &e) {
     EXPECT_NE(std::string(e.what()).find("encoder tensor '"), std::string::npos) << e.what();
   }
+}
+
+TEST(Train, HeadOnlyTrainingReusesTheEncoderOutputs) {
+  // Two identical avqa-small models, one trained whole and one head-only (its clips encoded once,
+  // its negatives' plain tokens cached): the first step's losses agree, so the cached path computes
+  // what the direct one does; after more steps the head-only model's encoder is byte-identical and
+  // its head has changed.
+  auto whole = fresh_question_answering(8), head_only = fresh_question_answering(8);
+  const QuestionSet set(*whole);
+  const auto batch = set.batch();
+  const std::string before_path = dgsct::test::scratch("head-only-before.safetensors"),
+                    after_path = dgsct::test::scratch("head-only-after.safetensors");
+  head_only->save(before_path, "F32");
+  dgsct::TrainOptions options;
+  options.head_only = true;
+  {
+    dgsct::Trainer direct(*whole, {}), cached(*head_only, options);
+    const auto expected = direct.step(batch), first = cached.step(batch);
+    EXPECT_NEAR(first.answer_loss, expected.answer_loss, 1e-5);
+    EXPECT_NEAR(first.match_loss, expected.match_loss, 1e-5);
+    EXPECT_GT(first.match_loss, 0);
+    dgsct::StepStats last;
+    for (int i = 0; i < 10; ++i)
+      last = cached.step(batch);
+    EXPECT_LT(last.answer_loss, first.answer_loss);
+    for (const auto &named : cached.trainable())
+      EXPECT_EQ(named.first.find("adapter_blocks_"), std::string::npos) << named.first << " trains";
+  }
+  head_only->save(after_path, "F32");
+  auto before = dgsct::SafetensorsFile::open(before_path), after = dgsct::SafetensorsFile::open(after_path);
+  int encoder = 0, changed = 0;
+  for (const auto &entry : after->tensors()) {
+    const bool same = same_bytes(entry, before->at(entry.name), entry.nbytes);
+    if (entry.name.rfind("swin.", 0) == 0 || entry.name.rfind("htsat.", 0) == 0 ||
+        entry.name.find("adapter_blocks_") != std::string::npos) {
+      ++encoder;
+      EXPECT_TRUE(same) << entry.name << " changed in head-only training";
+    } else {
+      changed += !same;
+    }
+  }
+  std::remove(before_path.c_str());
+  std::remove(after_path.c_str());
+  EXPECT_GT(encoder, 50);
+  EXPECT_GT(changed, 10) << "the head should train";
+
+  auto segmentation = dgsct::Trainer::fresh_model(dgsct::ModelConfig::preset("avs-demo"), {"sounding object"}, 1);
+  EXPECT_THROW(dgsct::Trainer(*segmentation, options), std::invalid_argument);
 }
