@@ -436,14 +436,18 @@ void Trainer::set_learning_rate(double learning_rate) {
     static_cast<torch::optim::AdamWOptions &>(group.options()).lr(learning_rate);
 }
 
+void Trainer::descend(const torch::Tensor &loss) {
+  optimizer_->zero_grad();
+  loss.backward();
+  optimizer_->step();
+}
+
 StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
   if (model_.avs_) {
     auto logits = forward(*model_.avs_, batch).squeeze(1);
     auto truth = stack_inputs(batch, &TrainingClip::masks);
     auto loss = torch::binary_cross_entropy_with_logits(logits, truth.to(torch::kFloat32));
-    optimizer_->zero_grad();
-    loss.backward();
-    optimizer_->step();
+    descend(loss);
     StepStats stats;
     stats.loss = loss.item<double>();
     auto decoded = logits.detach() > 0;
@@ -458,9 +462,7 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
     auto present = torch::max(std::get<0>(audio.max(1)), std::get<0>(visual.max(1))); // [B, classes]
     auto loss = torch::binary_cross_entropy(out.global_prob.clamp(1e-6, 1 - 1e-6), present) +
                 decision_loss(out.audio_frame_prob, audio, present) + decision_loss(out.visual_frame_prob, visual, present);
-    optimizer_->zero_grad();
-    loss.backward();
-    optimizer_->step();
+    descend(loss);
     StepStats stats;
     stats.loss = loss.item<double>();
     stats.parsing.add(out.audio, out.visual, audio, visual);
@@ -479,9 +481,7 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
     auto answer_loss = torch::nn::functional::cross_entropy(out.answers.logits, truth_t);
     auto match = match_loss(net, out);
     auto loss = match.defined() ? answer_loss + 0.5 * match : answer_loss;
-    optimizer_->zero_grad();
-    loss.backward();
-    optimizer_->step();
+    descend(loss);
     StepStats stats;
     stats.loss = loss.item<double>();
     stats.answer_loss = answer_loss.item<double>();
@@ -514,9 +514,7 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
   auto class_loss = (per_clip * has_event).sum() / has_event.sum().clamp_min(1.0);
   auto loss = event_loss + class_loss;
-  optimizer_->zero_grad();
-  loss.backward();
-  optimizer_->step();
+  descend(loss);
 
   StepStats stats;
   stats.loss = loss.item<double>();
