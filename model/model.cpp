@@ -206,10 +206,18 @@ std::unique_ptr<Model> Model::load(const std::string &path, const ModelOptions &
 bool Model::has_clip_encoder() const { return avvp_ && avvp_->clip_encoder; }
 
 torch::Tensor Model::clip_features(const torch::Tensor &frames) const {
+  return clip_features_of_prepared(prepare_clips(frames));
+}
+
+torch::Tensor Model::prepare_clips(const torch::Tensor &frames) const {
+  return dgsct::prepare_clips(frames, config_.parsing.clip_encoder, device_);
+}
+
+torch::Tensor Model::clip_features_of_prepared(const torch::Tensor &clips) const {
   if (!has_clip_encoder())
     throw std::invalid_argument("model '" + config_.name + "' carries no clip encoder (pack one with dgsct-pack --clip-encoder)");
   torch::NoGradGuard no_grad;
-  return avvp_->clip_encoder->forward(prepare_clips(frames, config_.parsing.clip_encoder, device_));
+  return avvp_->clip_encoder->forward(clips.to(device_, torch::kFloat32));
 }
 
 void Model::load_clip_encoder(const std::string &weights_path) {

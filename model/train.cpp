@@ -10,6 +10,7 @@
 #include "weights.h"
 
 #include <cmath>
+#include <numeric>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -257,10 +258,12 @@ torch::Tensor stack_truth(const std::vector<const TrainingClip *> &batch, torch:
 // The segment decisions are `frame probability >= 0.5`, where a frame probability is the class's
 // probability times a soft map in (1, 2] (spec 6.4): it is not a probability (it can exceed 1), and
 // a class heard in many segments needs a class probability just under 0.5. A cross-entropy on the
-// distance to the threshold trains the decision itself. Only classes present in the clip count
-// (the video-level decision gates the others), else the rare positives drown among absent classes.
+// distance to the threshold trains the decision itself; the segments of one class differ by a few
+// hundredths in frame probability (docs/demo-model.md), so the margin is scaled until such a
+// difference decides the loss. Only classes present in the clip count (the video-level decision
+// gates the others), else the rare positives drown among absent classes.
 torch::Tensor decision_loss(const torch::Tensor &frame_prob, const torch::Tensor &truth, const torch::Tensor &present) {
-  constexpr double sharpness = 20.0;
+  constexpr double sharpness = 300.0;
   auto per_entry = torch::binary_cross_entropy_with_logits(sharpness * (frame_prob - 0.5), truth, {}, {}, at::Reduction::None);
   auto weight = present.unsqueeze(1).expand_as(per_entry);
   return (per_entry * weight).sum() / weight.sum().clamp_min(1.0);
@@ -304,7 +307,7 @@ Trainer::Trainer(Model &model, const TrainOptions &options) : model_(model), opt
   }
   for (auto &kv : model_.module().named_parameters()) {
     // AVVP's clip features are inputs (TrainingClip::clip_features), computed before training as the
-    // official code reads them precomputed: the clip encoder never trains.
+    // official code reads them precomputed: the clip encoder trains only in train_clip_encoder.
     const bool frozen = front_end(kv.key()) || kv.key().rfind("clip_encoder.", 0) == 0 ||
                         (options_.adapters_and_heads_only && backbone(kv.key())) ||
                         (options_.head_only && dual_encoder(kv.key()));
@@ -340,7 +343,7 @@ std::unique_ptr<Model> Trainer::fresh_model(const ModelConfig &config, std::vect
     init_for_training(*model->avs_, config, model->avs_->encoder);
   else if (model->avvp_) {
     init_for_training(*model->avvp_, config, model->avvp_->encoder);
-    model->avvp_->add_clip_encoder(); // initialised as torchvision initialises it; never trained
+    model->avvp_->add_clip_encoder(); // initialised as torchvision initialises it (train_clip_encoder trains it)
   }
   else if (model->avqa_) {
     init_for_training(*model->avqa_, config, model->avqa_->encoder, /*head_keeps_defaults=*/true);
@@ -417,6 +420,89 @@ void Trainer::adopt_encoder(Model &target, const Model &source) {
         kv.value().copy_(*value);
       }
     }
+  }
+}
+
+void Trainer::train_clip_encoder(Model &model, const std::vector<TrainingClip> &clips, const ClipEncoderTraining &options,
+                                 const std::function<void(int, double)> &progress) {
+  if (!model.has_clip_encoder())
+    throw std::invalid_argument("model '" + model.config().name + "' has no clip encoder to train");
+  if (options.steps < 1 || options.batch < 1)
+    throw std::invalid_argument("training the clip encoder needs at least one step and one segment per batch");
+  std::vector<torch::Tensor> inputs, seen;
+  for (const auto &clip : clips) {
+    if (!clip.clip_frames.defined() || !clip.visual_events.defined() || clip.clip_frames.size(0) != clip.visual_events.size(0))
+      throw std::invalid_argument("training the clip encoder needs each clip's clip_frames and visual_events, one per segment");
+    inputs.push_back(clip.clip_frames);
+    seen.push_back(clip.visual_events);
+  }
+  if (inputs.empty())
+    throw std::invalid_argument("training the clip encoder needs clips");
+  const auto segments = torch::cat(inputs), truth = torch::cat(seen).to(torch::kFloat32);
+  const int64_t count = segments.size(0);
+
+  auto &encoder = *model.avvp_->clip_encoder;
+  torch::manual_seed(options.seed);
+  torch::nn::Linear classifier(model.config().parsing.clip_feature_dim, truth.size(1));
+  classifier->to(model.device());
+  auto parameters = encoder.parameters();
+  for (auto &p : classifier->parameters())
+    parameters.push_back(p);
+  for (auto &p : parameters)
+    p.set_requires_grad(true);
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(options.learning_rate).weight_decay(0.01));
+
+  // A fixed-seed permutation of the segments per epoch.
+  std::vector<int64_t> order(count);
+  std::iota(order.begin(), order.end(), 0);
+  uint64_t state = options.seed;
+  const auto shuffle = [&] {
+    for (int64_t i = count - 1; i > 0; --i) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      std::swap(order[i], order[(state >> 33) % static_cast<uint64_t>(i + 1)]);
+    }
+  };
+  shuffle();
+  size_t cursor = 0;
+  const int warmup = std::max(1, options.steps / 20);
+  double running = 0;
+  int since = 0;
+  for (int step = 0; step < options.steps; ++step) {
+    const double scale = step < warmup ? (step + 1.0) / warmup
+                                       : 0.5 * (1 + std::cos(M_PI * (step - warmup) / std::max(1, options.steps - warmup)));
+    for (auto &group : optimizer.param_groups())
+      static_cast<torch::optim::AdamWOptions &>(group.options()).lr(options.learning_rate * scale);
+    std::vector<int64_t> picked;
+    while (static_cast<int>(picked.size()) < options.batch) {
+      if (cursor == order.size()) {
+        shuffle();
+        cursor = 0;
+      }
+      picked.push_back(order[cursor++]);
+    }
+    const auto index = torch::tensor(picked);
+    auto logits = classifier(encoder.forward(segments.index_select(0, index).to(model.device())));
+    auto loss = torch::binary_cross_entropy_with_logits(logits, truth.index_select(0, index).to(model.device()));
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+    running += loss.item<double>();
+    ++since;
+    if (progress && ((step + 1) % 50 == 0 || step + 1 == options.steps)) {
+      progress(step + 1, running / since);
+      running = 0;
+      since = 0;
+    }
+  }
+  for (auto &p : encoder.parameters())
+    p.set_requires_grad(false);
+}
+
+void Trainer::compute_clip_features(const Model &model, std::vector<TrainingClip> &clips) {
+  for (auto &clip : clips) {
+    if (!clip.clip_frames.defined())
+      throw std::invalid_argument("computing clip features needs each clip's clip_frames");
+    clip.clip_features = model.clip_features_of_prepared(clip.clip_frames);
   }
 }
 

@@ -27,6 +27,7 @@ static const char *kUsage =
     "                   [--max-minutes M] [--dtype F32|F16|BF16]\n"
     "                   [--labels ANSWERS --vocabulary WORDS]   (AVQA)\n"
     "                   [--encoder-from MODEL] [--head-only]\n"
+    "                   [--clip-encoder-steps N [--clip-encoder-batch N]]   (AVVP)\n"
     "Renders --clips clips of the synthetic world (seed --world-seed, its first --classes classes),\n"
     "trains with AdamW (cosine learning rate) for --steps steps of --batch clips and reports the\n"
     "segment accuracy (AVS: mask IoU; AVVP: F1 of the audio, visual and audio-visual events; AVQA:\n"
@@ -39,13 +40,16 @@ static const char *kUsage =
     "configuration (the AVVP demo starts from the AVE demo's); --fine-tune then freezes its backbones.\n"
     "--head-only (with --init or --encoder-from; AVE, AVVP, AVQA) trains the task head alone: the\n"
     "encoder stays as loaded, each clip is encoded once and its encoder outputs are reused, so a step\n"
-    "costs the head only. Frames are rendered at W x H (the size of the clips dgsct-synth writes) and\n"
+    "costs the head only. AVVP: --clip-encoder-steps first trains the clip encoder (R(2+1)D-18) to\n"
+    "tell which classes each segment shows, for N steps of --clip-encoder-batch segments; without it\n"
+    "the clip encoder stays as loaded (a fresh one as torchvision initialises it).\n"
+    "Frames are rendered at W x H (the size of the clips dgsct-synth writes) and\n"
     "squashed to the model's input as the pipeline does.\n"
     "--clip-files trains on your own labelled clips instead (dgsct-extract makes them from a media\n"
     "file and its ground truth), cut into windows of the model's length; label names the model does\n"
     "not know become new classes.\n"
     "Defaults: --world-seed 1 --classes 6 --clips 600 --eval-clips 60 --eval-seed 1000 --steps 1500\n"
-    "--batch 6 --lr 1e-3 --seed 1 --width 160 --height 120 --dtype F16.\n";
+    "--batch 6 --lr 1e-3 --seed 1 --width 160 --height 120 --dtype F16 --clip-encoder-batch 64.\n";
 
 namespace {
 
@@ -56,8 +60,8 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 // One clip's prepared inputs, cut into windows of the model's length. Training clips take each
 // segment's frame at a jittered time around the segment's centre (the pipeline's key frame is the
 // frame nearest the centre, at any frame rate); AVS masks are the sounding objects at that time.
-// AVVP adds each segment's clip feature, from frames spread evenly over the segment, and the classes
-// heard and seen in it.
+// AVVP adds the frames spread evenly over each segment that its clip feature comes from, and the
+// classes heard and seen in it.
 // AVVP: the frames the clip encoder sees, [T, kClipFrames, H, W, 3], at the centres of equal parts
 // of each segment (the pipeline collects frames spread over the segment).
 constexpr int kClipFrames = 8;
@@ -95,7 +99,7 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
     dgsct::TrainingClip whole;
     whole.frames = frames_norm;
     whole.log_mel = log_mel;
-    whole.clip_features = model.clip_features(render_clip_frames(clip, width, height));
+    whole.clip_frames = model.prepare_clips(render_clip_frames(clip, width, height)); // features: after training the clip encoder
     whole.audio_events = torch::zeros({T, clip.classes()}, torch::kUInt8);
     whole.visual_events = torch::zeros({T, clip.classes()}, torch::kUInt8);
     for (int t = 0; t < T; ++t)
@@ -338,7 +342,8 @@ int main(int argc, char **argv) {
   dgsct::cli::Args args(argc, argv,
                         {"output", "preset", "init", "world-seed", "classes", "clips", "eval-clips", "eval-seed", "steps",
                          "batch", "lr", "seed", "width", "height", "max-minutes", "dtype", "clip-files",
-                         "eval-clip-files", "labels", "vocabulary", "encoder-from"},
+                         "eval-clip-files", "labels", "vocabulary", "encoder-from", "clip-encoder-steps",
+                         "clip-encoder-batch"},
                         {"fine-tune", "head-only"}, kUsage);
   try {
     const std::string output = args.require("output");
@@ -432,6 +437,24 @@ int main(int argc, char **argv) {
                            : render(*model, train_world, train_clips, width, height, true, "training", train_kinds);
     auto held_out = own_clips ? windows_of(*model, user_eval)
                               : render(*model, eval_world, eval_clips, width, height, false, "evaluation", held_out_kinds);
+    if (parsing) {
+      dgsct::ClipEncoderTraining clip_training;
+      clip_training.steps = static_cast<int>(args.integer("clip-encoder-steps", 0, 0, 100000000));
+      clip_training.batch = static_cast<int>(args.integer("clip-encoder-batch", 64, 1, 100000));
+      clip_training.seed = seed;
+      if (clip_training.steps > 0) {
+        const auto clip_start = Clock::now();
+        dgsct::Trainer::train_clip_encoder(*model, train, clip_training, [&](int step, double loss) {
+          const double elapsed = seconds_since(clip_start);
+          std::printf("clip encoder step %d/%d  loss %.4f  %.0f s, ETA %.0f s\n", step, clip_training.steps, loss, elapsed,
+                      elapsed / step * (clip_training.steps - step));
+          std::fflush(stdout);
+        });
+      }
+      dgsct::Trainer::compute_clip_features(*model, train);
+      dgsct::Trainer::compute_clip_features(*model, held_out);
+    } else if (args.has("clip-encoder-steps") || args.has("clip-encoder-batch"))
+      args.die("--clip-encoder-steps and --clip-encoder-batch are for AVVP models");
     if (static_cast<int>(train.size()) < batch_size)
       args.die("the training data has " + std::to_string(train.size()) + " windows, fewer than --batch");
     if (!args.has("init") && !args.has("encoder-from"))

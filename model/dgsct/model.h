@@ -132,6 +132,10 @@ public:
   // picked evenly) -> [S, clip_feature_dim] fp32 on the model's device.
   bool has_clip_encoder() const;
   torch::Tensor clip_features(const torch::Tensor &frames) const;
+  // The two halves of clip_features: the frames as the clip encoder sees them [S, 3, frames, size,
+  // size] (picked, resized, normalised), and its features of those.
+  torch::Tensor prepare_clips(const torch::Tensor &frames) const;
+  torch::Tensor clip_features_of_prepared(const torch::Tensor &clips) const;
   // AVVP: loads torchvision's r2plus1d_18 weights (safetensors, its key names) as the clip encoder;
   // save() then keeps it in the model file.
   void load_clip_encoder(const std::string &weights_path);

@@ -23,6 +23,7 @@
 
 #include "dgsct/model.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,9 +37,18 @@ struct TrainingClip {
   std::vector<int> labels; // AVE, per segment: class, or background_class()
   torch::Tensor masks;     // AVS: [T, mask_size, mask_size] uint8, 1 on the sounding object
   torch::Tensor clip_features;             // AVVP: [T, clip_feature_dim]
+  torch::Tensor clip_frames;               // AVVP, to train the clip encoder: [T, 3, frames, size, size], Model::prepare_clips()
   torch::Tensor audio_events, visual_events; // AVVP: [T, classes] uint8, 1 where the class is heard / seen
   torch::Tensor question;                  // AVQA: [question_length] int64 token ids (Trainer::question_ids)
   int answer = -1;                         // AVQA: the true answer, an index into the model's labels
+};
+
+// AVVP: training the clip encoder before the parsing head (Trainer::train_clip_encoder).
+struct ClipEncoderTraining {
+  int steps = 300;
+  int batch = 64; // segments
+  double learning_rate = 1e-3;
+  uint64_t seed = 1;
 };
 
 struct TrainOptions {
@@ -88,6 +98,16 @@ public:
   // world's classes apart, as the paper's heads train on pretrained encoders. Throws naming the
   // first tensor whose name or shape differs.
   static void adopt_encoder(Model &target, const Model &source);
+
+  // AVVP: trains the clip encoder to tell which classes are seen in a segment (binary cross-entropy
+  // of a linear classifier on its features, discarded afterwards; AdamW, cosine schedule), on the
+  // clip_frames and visual_events of `clips`, as the paper's R(2+1)D-18 comes pretrained on
+  // Kinetics. The parsing head then reads its features as fixed inputs (compute_clip_features).
+  // `progress` gets the step and the mean loss of the last steps, every 50 steps and at the end.
+  static void train_clip_encoder(Model &model, const std::vector<TrainingClip> &clips, const ClipEncoderTraining &options,
+                                 const std::function<void(int step, double loss)> &progress = {});
+  // AVVP: each clip's clip_features from its clip_frames, by the model's clip encoder.
+  static void compute_clip_features(const Model &model, std::vector<TrainingClip> &clips);
 
   // Sets HTS-AT's bn0 statistics (per mel bin, over every frame of `clips`): the model's
   // batch norms run in inference mode, so the statistics come from the data once.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Trainer: gradients reach every trainable parameter and the loss falls; fine-tuning leaves the
 // backbones bit-identical; added classes keep the old class rows; a trained model round-trips
-// through its file; question answering learns a tiny set of synthetic questions. Random inputs at
+// through its file; AVVP's clip encoder learns what each segment shows; question answering learns a
+// tiny set of synthetic questions. Random inputs at
 // the ave-demo sizes keep it fast.
 #include "dgsct/train.h"
 #include "support.h"
@@ -9,6 +10,7 @@
 #include "dgsct/frontend.h"
 #include "dgsct/safetensors.h"
 #include "synth/questions.h"
+#include "synth/world.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -206,6 +208,53 @@ TEST(Train, ParsingLearnsWhichSegmentsAreHeardAndSeen) {
   EXPECT_GE(counts.f1(1), 0.75);
   EXPECT_GT(counts.f1(0), first.parsing.f1(0));
   EXPECT_GT(counts.f1(1), first.parsing.f1(1));
+}
+
+TEST(Train, ClipEncoderLearnsWhichClassesEachSegmentShows) {
+  // avvp-demo's clip encoder on the 20 segments of two synthetic clips: 100 steps of 10 segments
+  // fit what each segment shows, and the model file keeps the trained encoder.
+  auto model = dgsct::Trainer::fresh_model(dgsct::ModelConfig::preset("avvp-demo"), labels(6), 8);
+  const dgsct::synth::World world(3);
+  std::vector<dgsct::TrainingClip> clips;
+  std::vector<torch::Tensor> frames_of;
+  for (int i = 0; i < 2; ++i) {
+    const auto clip = world.clip(i);
+    auto frames = torch::empty({clip.segments(), 8, 48, 64, 3}, torch::kUInt8);
+    for (int t = 0; t < clip.segments(); ++t)
+      for (int f = 0; f < 8; ++f)
+        clip.render_frame(t + (f + 0.5) / 8, 64, 48, frames[t][f].data_ptr<uint8_t>());
+    dgsct::TrainingClip training;
+    training.clip_frames = model->prepare_clips(frames);
+    training.visual_events = torch::zeros({clip.segments(), 6}, torch::kUInt8);
+    for (int t = 0; t < clip.segments(); ++t)
+      for (int k = 0; k < 6; ++k)
+        training.visual_events[t][k] = static_cast<int>(clip.scenes()[t].visible[k]);
+    clips.push_back(training);
+    frames_of.push_back(frames);
+  }
+  const auto before = model->clip_features(frames_of[0]);
+  dgsct::ClipEncoderTraining options;
+  options.steps = 100;
+  options.batch = 10;
+  std::vector<std::pair<int, double>> reports;
+  dgsct::Trainer::train_clip_encoder(*model, clips, options, [&](int step, double loss) { reports.emplace_back(step, loss); });
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_EQ(reports[1].first, 100);
+  std::printf("clip encoder loss: steps 1-50 %.4f, 51-100 %.4f\n", reports[0].second, reports[1].second);
+  EXPECT_LT(reports[1].second, 0.5 * reports[0].second);
+
+  dgsct::Trainer::compute_clip_features(*model, clips);
+  const auto after = model->clip_features(frames_of[0]);
+  EXPECT_TRUE(torch::equal(clips[0].clip_features, after));
+  EXPECT_GT((after - before).abs().max().item<double>(), 1e-3) << "the clip encoder did not change";
+
+  const std::string path = dgsct::test::scratch("clip-encoder.safetensors");
+  model->save(path, "F32");
+  auto loaded = dgsct::Model::load(path);
+  EXPECT_TRUE(torch::allclose(loaded->clip_features(frames_of[0]), after, 1e-5, 1e-5));
+
+  clips[1].clip_frames = torch::Tensor();
+  EXPECT_THROW(dgsct::Trainer::train_clip_encoder(*model, clips, options), std::invalid_argument);
 }
 
 TEST(Train, SyntheticQuestionsTokeniseWithTheOfficialVocabulary) {
