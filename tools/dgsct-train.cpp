@@ -376,6 +376,8 @@ int main(int argc, char **argv) {
     const auto task_config = model ? model->config() : dgsct::ModelConfig::preset(args.get("preset"));
     const bool segmentation = task_config.is_segmentation(), parsing = task_config.is_parsing(),
                question_answering = task_config.is_question_answering();
+    if (!parsing && (args.has("clip-encoder-steps") || args.has("clip-encoder-batch")))
+      args.die("--clip-encoder-steps and --clip-encoder-batch are for AVVP models");
     if (question_answering && !model && (!args.has("labels") || !args.has("vocabulary")))
       args.die("an AVQA model needs --labels (its answers) and --vocabulary (its question words)");
     // AVS models have one class, the sounding object; the world's classes are its objects. AVQA's
@@ -451,10 +453,12 @@ int main(int argc, char **argv) {
           std::fflush(stdout);
         });
       }
-      dgsct::Trainer::compute_clip_features(*model, train);
-      dgsct::Trainer::compute_clip_features(*model, held_out);
-    } else if (args.has("clip-encoder-steps") || args.has("clip-encoder-batch"))
-      args.die("--clip-encoder-steps and --clip-encoder-batch are for AVVP models");
+      for (auto *clips : {&train, &held_out}) {
+        dgsct::Trainer::compute_clip_features(*model, *clips);
+        for (auto &clip : *clips)
+          clip.clip_frames = torch::Tensor(); // the head reads the features only
+      }
+    }
     if (static_cast<int>(train.size()) < batch_size)
       args.die("the training data has " + std::to_string(train.size()) + " windows, fewer than --batch");
     if (!args.has("init") && !args.has("encoder-from"))
