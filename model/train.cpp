@@ -423,6 +423,35 @@ void Trainer::adopt_encoder(Model &target, const Model &source) {
   }
 }
 
+double learning_rate_factor(int step, int steps) {
+  const int warmup = std::max(1, steps / 20);
+  if (step < warmup)
+    return (step + 1.0) / warmup;
+  return 0.5 * (1 + std::cos(M_PI * (step - warmup) / std::max(1, steps - warmup)));
+}
+
+EpochOrder::EpochOrder(size_t size, uint64_t seed) : order_(size), state_(seed) {
+  if (size == 0)
+    throw std::invalid_argument("an epoch order needs at least one item");
+  std::iota(order_.begin(), order_.end(), size_t{0});
+  shuffle();
+}
+
+size_t EpochOrder::next() {
+  if (cursor_ == order_.size()) {
+    shuffle();
+    cursor_ = 0;
+  }
+  return order_[cursor_++];
+}
+
+void EpochOrder::shuffle() {
+  for (size_t i = order_.size() - 1; i > 0; --i) {
+    state_ = state_ * 6364136223846793005ull + 1442695040888963407ull;
+    std::swap(order_[i], order_[(state_ >> 33) % (i + 1)]);
+  }
+}
+
 void Trainer::train_clip_encoder(Model &model, const std::vector<TrainingClip> &clips, const ClipEncoderTraining &options,
                                  const std::function<void(int, double)> &progress) {
   if (!model.has_clip_encoder())
@@ -439,7 +468,6 @@ void Trainer::train_clip_encoder(Model &model, const std::vector<TrainingClip> &
   if (inputs.empty())
     throw std::invalid_argument("training the clip encoder needs clips");
   const auto segments = torch::cat(inputs), truth = torch::cat(seen).to(torch::kFloat32);
-  const int64_t count = segments.size(0);
 
   auto &encoder = *model.avvp_->clip_encoder;
   torch::manual_seed(options.seed);
@@ -452,34 +480,16 @@ void Trainer::train_clip_encoder(Model &model, const std::vector<TrainingClip> &
     p.set_requires_grad(true);
   torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(options.learning_rate).weight_decay(0.01));
 
-  // A fixed-seed permutation of the segments per epoch.
-  std::vector<int64_t> order(count);
-  std::iota(order.begin(), order.end(), 0);
-  uint64_t state = options.seed;
-  const auto shuffle = [&] {
-    for (int64_t i = count - 1; i > 0; --i) {
-      state = state * 6364136223846793005ull + 1442695040888963407ull;
-      std::swap(order[i], order[(state >> 33) % static_cast<uint64_t>(i + 1)]);
-    }
-  };
-  shuffle();
-  size_t cursor = 0;
-  const int warmup = std::max(1, options.steps / 20);
+  EpochOrder order(static_cast<size_t>(segments.size(0)), options.seed);
   double running = 0;
   int since = 0;
   for (int step = 0; step < options.steps; ++step) {
-    const double scale = step < warmup ? (step + 1.0) / warmup
-                                       : 0.5 * (1 + std::cos(M_PI * (step - warmup) / std::max(1, options.steps - warmup)));
     for (auto &group : optimizer.param_groups())
-      static_cast<torch::optim::AdamWOptions &>(group.options()).lr(options.learning_rate * scale);
+      static_cast<torch::optim::AdamWOptions &>(group.options())
+          .lr(options.learning_rate * learning_rate_factor(step, options.steps));
     std::vector<int64_t> picked;
-    while (static_cast<int>(picked.size()) < options.batch) {
-      if (cursor == order.size()) {
-        shuffle();
-        cursor = 0;
-      }
-      picked.push_back(order[cursor++]);
-    }
+    while (static_cast<int>(picked.size()) < options.batch)
+      picked.push_back(static_cast<int64_t>(order.next()));
     const auto index = torch::tensor(picked);
     auto logits = classifier(encoder.forward(segments.index_select(0, index).to(model.device())));
     auto loss = torch::binary_cross_entropy_with_logits(logits, truth.index_select(0, index).to(model.device()));

@@ -16,7 +16,6 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <numeric>
 #include <sstream>
 
 static const char *kUsage =
@@ -464,35 +463,17 @@ int main(int argc, char **argv) {
     if (!args.has("init") && !args.has("encoder-from"))
       trainer.calibrate(train);
 
-    // Deterministic order: a fixed-seed permutation per epoch.
-    std::vector<size_t> order(train.size());
-    std::iota(order.begin(), order.end(), 0);
-    uint64_t shuffle_state = seed;
-    const auto shuffle = [&] {
-      for (size_t i = order.size() - 1; i > 0; --i) {
-        shuffle_state = shuffle_state * 6364136223846793005ull + 1442695040888963407ull;
-        std::swap(order[i], order[(shuffle_state >> 33) % (i + 1)]);
-      }
-    };
-    shuffle();
-    size_t cursor = 0;
+    dgsct::EpochOrder order(train.size(), seed);
     const auto start = Clock::now();
     double running_loss = 0, running_intersection = 0, running_union = 0;
     int running_correct = 0, running_total = 0, running_answers = 0, running_questions = 0, done = 0;
     dgsct::ParsingCounts running_events;
-    const int warmup = std::max(1, steps / 20);
     for (int step = 0; step < steps; ++step) {
-      const double lr = options.learning_rate *
-          (step < warmup ? (step + 1.0) / warmup : 0.5 * (1 + std::cos(M_PI * (step - warmup) / (steps - warmup))));
+      const double lr = options.learning_rate * dgsct::learning_rate_factor(step, steps);
       trainer.set_learning_rate(lr);
       std::vector<const dgsct::TrainingClip *> batch;
-      while (static_cast<int>(batch.size()) < batch_size) {
-        if (cursor == order.size()) {
-          shuffle();
-          cursor = 0;
-        }
-        batch.push_back(&train[order[cursor++]]);
-      }
+      while (static_cast<int>(batch.size()) < batch_size)
+        batch.push_back(&train[order.next()]);
       const auto stats = trainer.step(batch);
       running_loss += stats.loss;
       running_correct += stats.correct;

@@ -43,6 +43,24 @@ struct TrainingClip {
   int answer = -1;                         // AVQA: the true answer, an index into the model's labels
 };
 
+// The learning-rate schedule of every training here: linear warm-up over the first 5 % of `steps`,
+// then cosine decay to zero. The factor of the base rate at `step` (from 0).
+double learning_rate_factor(int step, int steps);
+
+// The order training items are drawn in: a fixed-seed permutation of [0, size), drawn anew for
+// every epoch by a portable generator, so that a run draws the same items on every machine.
+class EpochOrder {
+public:
+  EpochOrder(size_t size, uint64_t seed);
+  size_t next();
+
+private:
+  void shuffle();
+  std::vector<size_t> order_;
+  size_t cursor_ = 0;
+  uint64_t state_;
+};
+
 // AVVP: training the clip encoder before the parsing head (Trainer::train_clip_encoder).
 struct ClipEncoderTraining {
   int steps = 300;
