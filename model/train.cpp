@@ -255,6 +255,19 @@ torch::Tensor stack_truth(const std::vector<const TrainingClip *> &batch, torch:
   return torch::stack(parts).to(torch::kFloat32);
 }
 
+// The optimiser's learning rate from now on (every parameter group).
+void set_rate(torch::optim::AdamW &optimizer, double learning_rate) {
+  for (auto &group : optimizer.param_groups())
+    static_cast<torch::optim::AdamWOptions &>(group.options()).lr(learning_rate);
+}
+
+// One optimiser step down the gradient of `loss`.
+void descend(torch::optim::AdamW &optimizer, const torch::Tensor &loss) {
+  optimizer.zero_grad();
+  loss.backward();
+  optimizer.step();
+}
+
 // The segment decisions are `frame probability >= 0.5`, where a frame probability is the class's
 // probability times a soft map in (1, 2] (spec 6.4): it is not a probability (it can exceed 1), and
 // a class heard in many segments needs a class probability just under 0.5. A cross-entropy on the
@@ -484,18 +497,14 @@ void Trainer::train_clip_encoder(Model &model, const std::vector<TrainingClip> &
   double running = 0;
   int since = 0;
   for (int step = 0; step < options.steps; ++step) {
-    for (auto &group : optimizer.param_groups())
-      static_cast<torch::optim::AdamWOptions &>(group.options())
-          .lr(options.learning_rate * learning_rate_factor(step, options.steps));
+    set_rate(optimizer, options.learning_rate * learning_rate_factor(step, options.steps));
     std::vector<int64_t> picked;
     while (static_cast<int>(picked.size()) < options.batch)
       picked.push_back(static_cast<int64_t>(order.next()));
     const auto index = torch::tensor(picked);
     auto logits = classifier(encoder.forward(segments.index_select(0, index).to(model.device())));
     auto loss = torch::binary_cross_entropy_with_logits(logits, truth.index_select(0, index).to(model.device()));
-    optimizer.zero_grad();
-    loss.backward();
-    optimizer.step();
+    descend(optimizer, loss);
     running += loss.item<double>();
     ++since;
     if (progress && ((step + 1) % 50 == 0 || step + 1 == options.steps)) {
@@ -527,23 +536,14 @@ void Trainer::calibrate(const std::vector<TrainingClip> &clips) {
   bn0->running_var.copy_(all.var(0, /*unbiased=*/false));
 }
 
-void Trainer::set_learning_rate(double learning_rate) {
-  for (auto &group : optimizer_->param_groups())
-    static_cast<torch::optim::AdamWOptions &>(group.options()).lr(learning_rate);
-}
-
-void Trainer::descend(const torch::Tensor &loss) {
-  optimizer_->zero_grad();
-  loss.backward();
-  optimizer_->step();
-}
+void Trainer::set_learning_rate(double learning_rate) { set_rate(*optimizer_, learning_rate); }
 
 StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
   if (model_.avs_) {
     auto logits = forward(*model_.avs_, batch).squeeze(1);
     auto truth = stack_inputs(batch, &TrainingClip::masks);
     auto loss = torch::binary_cross_entropy_with_logits(logits, truth.to(torch::kFloat32));
-    descend(loss);
+    descend(*optimizer_, loss);
     StepStats stats;
     stats.loss = loss.item<double>();
     auto decoded = logits.detach() > 0;
@@ -558,7 +558,7 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
     auto present = torch::max(std::get<0>(audio.max(1)), std::get<0>(visual.max(1))); // [B, classes]
     auto loss = torch::binary_cross_entropy(out.global_prob.clamp(1e-6, 1 - 1e-6), present) +
                 decision_loss(out.audio_frame_prob, audio, present) + decision_loss(out.visual_frame_prob, visual, present);
-    descend(loss);
+    descend(*optimizer_, loss);
     StepStats stats;
     stats.loss = loss.item<double>();
     stats.parsing.add(out.audio, out.visual, audio, visual);
@@ -577,7 +577,7 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
     auto answer_loss = torch::nn::functional::cross_entropy(out.answers.logits, truth_t);
     auto match = match_loss(net, out);
     auto loss = match.defined() ? answer_loss + 0.5 * match : answer_loss;
-    descend(loss);
+    descend(*optimizer_, loss);
     StepStats stats;
     stats.loss = loss.item<double>();
     stats.answer_loss = answer_loss.item<double>();
@@ -610,7 +610,7 @@ StepStats Trainer::step(const std::vector<const TrainingClip *> &batch) {
       torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
   auto class_loss = (per_clip * has_event).sum() / has_event.sum().clamp_min(1.0);
   auto loss = event_loss + class_loss;
-  descend(loss);
+  descend(*optimizer_, loss);
 
   StepStats stats;
   stats.loss = loss.item<double>();

@@ -151,9 +151,6 @@ public:
   const std::vector<std::pair<std::string, torch::Tensor>> &trainable() const { return trainable_; }
 
 private:
-  // One optimiser step down the gradient of `loss`.
-  void descend(const torch::Tensor &loss);
-
   Model &model_;
   TrainOptions options_;
   std::vector<std::pair<std::string, torch::Tensor>> trainable_;
