@@ -2,7 +2,8 @@
 // Report on a dgsctjson run: the events the model detected (from the segment lines), and with a
 // ground truth the true events and the segment accuracy; optionally a PNG timeline of both. For
 // sounding-object masks (mask lines) against true masks: the mean mask IoU, and a PNG of a key frame
-// with its predicted and its true mask.
+// with its predicted and its true mask. AVVP runs (parsing lines): the events heard, seen, and heard
+// and seen; AVQA runs (answer lines): each answer with its question and window.
 #include "cli.h"
 #include "../elements/palette.h"
 #include "dgsct/metrics.h"
@@ -20,6 +21,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 static const char *kUsage =
@@ -27,7 +29,9 @@ static const char *kUsage =
     "                    [--mask-truth FILE [--min-iou X] [--mask-png FILE --frames PATTERN [--mask-segment N]]]\n"
     "--results   dgsctjson's JSON Lines; the events are the runs of consecutive segments with one\n"
     "            non-background label (listed when there are segment lines or --truth); mask lines are\n"
-    "            the predicted masks\n"
+    "            the predicted masks; parsing lines give the audio, visual and audio-visual events (the\n"
+    "            runs of consecutive segments holding a class in that modality); answer lines are listed\n"
+    "            with their question and the window answered over\n"
     "--truth     ground truth TSV: a header 'index<TAB>start<TAB>end<TAB>label<TAB>label_name', then one\n"
     "            row per segment (times in seconds; label_name 'background' for the background class);\n"
     "            adds the true events and 'segment accuracy: A (correct/total)' over the truth's segments\n"
@@ -66,6 +70,31 @@ struct Mask {
   double start = NAN, end = NAN;  // seconds; true masks only
 };
 using Masks = std::map<uint64_t, Mask>;  // by segment index
+
+// AVVP: one segment's classes per modality, by name.
+constexpr int kModalities = 3;
+const char *const kModalityKeys[kModalities] = {"audio", "visual", "audio_visual"};
+const char *const kModalityTitles[kModalities] = {"audio events", "visual events", "audio-visual events"};
+struct ParsedSegment {
+  std::vector<std::string> classes[kModalities];
+  double start = 0, end = 0;  // seconds
+};
+using Parsing = std::map<uint64_t, ParsedSegment>;  // by segment index
+
+// AVQA: one answer line.
+struct Answer {
+  std::string question, answer;
+  double confidence = 0, start = 0, end = 0;  // seconds
+  uint64_t first_index = 0, last_index = 0;
+};
+
+// What a dgsctjson file holds, by line type.
+struct Results {
+  Timeline segments;
+  Masks masks;
+  Parsing parsing;
+  std::vector<Answer> answers;
+};
 
 struct Event {
   int label;
@@ -111,11 +140,75 @@ Mask parse_mask(long long width, long long height, const std::string &rle, std::
   return m;
 }
 
-Timeline read_results(const std::string &path, double segment_duration, Masks &masks) {
+// A line's non-negative integer member `name`, or a failure naming it.
+uint64_t index_member(JsonObject *object, const char *name, const char *kind, const std::string &path, int line) {
+  JsonNode *node = member(object, name);
+  if (!holds(node, G_TYPE_INT64) || json_node_get_int(node) < 0)
+    fail_at(path, line, std::string(kind) + " without a non-negative integer \"" + name + "\"");
+  return static_cast<uint64_t>(json_node_get_int(node));
+}
+
+// A line's string member `name`, or a failure naming it.
+std::string string_member(JsonObject *object, const char *name, const char *kind, const std::string &path, int line) {
+  JsonNode *node = member(object, name);
+  if (!holds(node, G_TYPE_STRING))
+    fail_at(path, line, std::string(kind) + " without a \"" + name + "\" string");
+  return json_node_get_string(node);
+}
+
+// A line's numeric member `name`, or a failure naming it.
+double number_member(JsonObject *object, const char *name, const char *kind, const std::string &path, int line) {
+  JsonNode *node = member(object, name);
+  if (!is_number(node))
+    fail_at(path, line, std::string(kind) + " without a numeric \"" + name + "\"");
+  return json_node_get_double(node);
+}
+
+// A line's "running_time" span in seconds; NAN where absent or null.
+std::pair<double, double> running_span(JsonObject *object, const std::string &path, int line) {
+  JsonNode *times = member(object, "running_time");
+  if (times && !JSON_NODE_HOLDS_OBJECT(times) && !JSON_NODE_HOLDS_NULL(times))
+    fail_at(path, line, "\"running_time\" is not an object");
+  JsonObject *rt = times && JSON_NODE_HOLDS_OBJECT(times) ? json_node_get_object(times) : nullptr;
+  return {running_time(rt, "start"), running_time(rt, "end")};
+}
+
+ParsedSegment parse_parsing_line(JsonObject *object, const std::string &path, int line) {
+  ParsedSegment s;
+  for (int m = 0; m < kModalities; ++m) {
+    JsonNode *node = member(object, kModalityKeys[m]);
+    JsonArray *names = node && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : nullptr;
+    if (!names)
+      fail_at(path, line, std::string("parsing line without the array of class names \"") + kModalityKeys[m] + "\"");
+    for (guint i = 0; i < json_array_get_length(names); ++i) {
+      JsonNode *name = json_array_get_element(names, i);
+      if (!holds(name, G_TYPE_STRING))
+        fail_at(path, line, std::string("\"") + kModalityKeys[m] + "\" holds something other than class names");
+      s.classes[m].push_back(json_node_get_string(name));
+    }
+  }
+  return s;
+}
+
+Answer parse_answer_line(JsonObject *object, const std::string &path, int line) {
+  Answer a;
+  a.question = string_member(object, "question", "answer line", path, line);
+  a.answer = string_member(object, "answer_name", "answer line", path, line);
+  a.confidence = number_member(object, "confidence", "answer line", path, line);
+  a.first_index = index_member(object, "first_index", "answer line", path, line);
+  a.last_index = index_member(object, "last_index", "answer line", path, line);
+  if (a.last_index < a.first_index)
+    fail_at(path, line, "answer line whose \"last_index\" comes before its \"first_index\"");
+  return a;
+}
+
+Results read_results(const std::string &path, double segment_duration) {
   std::ifstream in(path);
   if (!in)
     throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
-  Timeline timeline;
+  Results results;
+  Timeline &timeline = results.segments;
+  Masks &masks = results.masks;
   JsonParser *parser = json_parser_new();
   try {
     std::string text;
@@ -143,9 +236,8 @@ Timeline read_results(const std::string &path, double segment_duration, Masks &m
         fail_at(path, line, "no \"type\" string");
       const std::string kind = json_node_get_string(type);
       if (kind == "mask") {
-        JsonNode *index = member(object, "index"), *size = member(object, "size"), *rle = member(object, "rle");
-        if (!holds(index, G_TYPE_INT64) || json_node_get_int(index) < 0)
-          fail_at(path, line, "mask without a non-negative integer \"index\"");
+        const uint64_t i = index_member(object, "index", "mask", path, line);
+        JsonNode *size = member(object, "size"), *rle = member(object, "rle");
         JsonArray *dims = size && JSON_NODE_HOLDS_ARRAY(size) ? json_node_get_array(size) : nullptr;
         if (!dims || json_array_get_length(dims) != 2 || !holds(json_array_get_element(dims, 0), G_TYPE_INT64) ||
             !holds(json_array_get_element(dims, 1), G_TYPE_INT64))
@@ -157,40 +249,46 @@ Timeline read_results(const std::string &path, double segment_duration, Masks &m
                             json_node_get_string(rle), error);
         if (!error.empty())
           fail_at(path, line, error);
-        const auto i = static_cast<uint64_t>(json_node_get_int(index));
         if (masks.count(i))
           fail_at(path, line, "mask of segment " + std::to_string(i) + " appears twice");
         masks[i] = std::move(m);
         continue;
       }
+      if (kind == "parsing") {
+        const uint64_t i = index_member(object, "index", "parsing line", path, line);
+        if (results.parsing.count(i))
+          fail_at(path, line, "parsing of segment " + std::to_string(i) + " appears twice");
+        ParsedSegment s = parse_parsing_line(object, path, line);
+        std::tie(s.start, s.end) = running_span(object, path, line);
+        if (std::isnan(s.start))
+          s.start = i * segment_duration;
+        if (std::isnan(s.end))
+          s.end = s.start + segment_duration;
+        results.parsing[i] = std::move(s);
+        continue;
+      }
+      if (kind == "answer") {
+        Answer a = parse_answer_line(object, path, line);
+        std::tie(a.start, a.end) = running_span(object, path, line);
+        if (std::isnan(a.start))
+          a.start = a.first_index * segment_duration;
+        if (std::isnan(a.end))
+          a.end = (a.last_index + 1) * segment_duration;
+        results.answers.push_back(std::move(a));
+        continue;
+      }
       if (kind != "segment")
         continue;  // event lines (and any later kinds) are not needed: events are rebuilt from segments
 
-      JsonNode *index = member(object, "index"), *label = member(object, "label");
-      JsonNode *name = member(object, "label_name"), *confidence = member(object, "confidence");
-      if (!holds(index, G_TYPE_INT64) || json_node_get_int(index) < 0)
-        fail_at(path, line, "segment without a non-negative integer \"index\"");
-      if (!holds(label, G_TYPE_INT64) || json_node_get_int(label) < 0)
-        fail_at(path, line, "segment without a non-negative integer \"label\"");
-      if (!holds(name, G_TYPE_STRING))
-        fail_at(path, line, "segment without a \"label_name\" string");
-      if (!is_number(confidence))
-        fail_at(path, line, "segment without a numeric \"confidence\"");
-      JsonNode *times = member(object, "running_time");
-      if (times && !JSON_NODE_HOLDS_OBJECT(times) && !JSON_NODE_HOLDS_NULL(times))
-        fail_at(path, line, "\"running_time\" is not an object");
-
-      const auto i = static_cast<uint64_t>(json_node_get_int(index));
+      const uint64_t i = index_member(object, "index", "segment", path, line);
+      Segment s;
+      s.label = static_cast<int>(index_member(object, "label", "segment", path, line));
+      s.name = string_member(object, "label_name", "segment", path, line);
+      s.confidence = number_member(object, "confidence", "segment", path, line);
       if (timeline.count(i))
         fail_at(path, line, "segment " + std::to_string(i) + " appears twice");
-      Segment s;
-      s.label = static_cast<int>(json_node_get_int(label));
-      s.name = json_node_get_string(name);
-      s.confidence = json_node_get_double(confidence);
       s.background = s.name == "background";
-      JsonObject *rt = times && JSON_NODE_HOLDS_OBJECT(times) ? json_node_get_object(times) : nullptr;
-      s.start = running_time(rt, "start");
-      s.end = running_time(rt, "end");
+      std::tie(s.start, s.end) = running_span(object, path, line);
       if (std::isnan(s.start))
         s.start = i * segment_duration;
       if (std::isnan(s.end))
@@ -202,7 +300,7 @@ Timeline read_results(const std::string &path, double segment_duration, Masks &m
     throw;
   }
   g_object_unref(parser);
-  return timeline;
+  return results;
 }
 
 // ---- the ground truth: TSV ----
@@ -351,6 +449,44 @@ std::vector<Event> events_of(const Timeline &timeline) {
     previous_index = index;
   }
   return events;
+}
+
+// AVVP: per class, the runs of consecutive segments (by index) that hold it in modality `m`, in
+// order of start, then name.
+std::vector<Event> events_of(const Parsing &parsing, int m) {
+  std::vector<Event> events;
+  std::map<std::string, size_t> open; // class -> its event in `events`, while the last segment held it
+  uint64_t previous_index = 0;
+  bool first = true;
+  for (const auto &[index, s] : parsing) {
+    std::map<std::string, size_t> still_open;
+    for (const auto &name : s.classes[m]) {
+      auto it = open.find(name);
+      if (!first && index == previous_index + 1 && it != open.end()) {
+        events[it->second].end = s.end;
+        ++events[it->second].segments;
+        still_open[name] = it->second;
+      } else {
+        still_open[name] = events.size();
+        events.push_back({-1, name, s.start, s.end, NAN, 1});
+      }
+    }
+    open = std::move(still_open);
+    previous_index = index;
+    first = false;
+  }
+  std::stable_sort(events.begin(), events.end(), [](const Event &a, const Event &b) {
+    return a.start != b.start ? a.start < b.start : a.name < b.name;
+  });
+  return events;
+}
+
+void print_answers(const std::vector<Answer> &answers) {
+  std::printf("\nanswers: %zu\n", answers.size());
+  for (const Answer &a : answers)
+    std::printf("  segments %llu-%llu (%.3f - %.3f s): %s -> %s (%.3f)\n", static_cast<unsigned long long>(a.first_index),
+                static_cast<unsigned long long>(a.last_index), a.start, a.end, a.question.c_str(), a.answer.c_str(),
+                a.confidence);
 }
 
 void print_events(const char *title, const std::vector<Event> &events) {
@@ -653,8 +789,9 @@ int main(int argc, char **argv) {
   if (args.has("mask-segment") && !parse_count(args.get("mask-segment"), mask_segment))
     args.die("--mask-segment needs a segment index");
   try {
-    Masks predicted_masks;
-    const Timeline predicted = read_results(results_path, segment_duration, predicted_masks);
+    const Results results = read_results(results_path, segment_duration);
+    const Timeline &predicted = results.segments;
+    const Masks &predicted_masks = results.masks;
     Timeline truth;
     if (args.has("truth"))
       truth = read_truth(args.get("truth"));
@@ -665,6 +802,13 @@ int main(int argc, char **argv) {
       std::printf("segments: %zu\n", predicted.size());
       print_events("detected events", events_of(predicted));
     }
+    if (!results.parsing.empty()) {
+      std::printf("\nparsed segments: %zu\n", results.parsing.size());
+      for (int m = 0; m < kModalities; ++m)
+        print_events(kModalityTitles[m], events_of(results.parsing, m));
+    }
+    if (!results.answers.empty())
+      print_answers(results.answers);
     int status = 0;
     if (args.has("truth")) {
       std::printf("\ntruth: %s\nsegments: %zu\n", args.get("truth").c_str(), truth.size());

@@ -1,7 +1,8 @@
 #!/bin/sh
 # dgsct-report on a hand-written dgsctjson output and its ground truth (tests/tools/data): the event
 # tables, the accuracy line, --min-accuracy's exit status, the PNG, and errors naming file and line;
-# mask lines against true masks: the mean IoU, --min-iou, the mask PNG, malformed masks.
+# mask lines against true masks: the mean IoU, --min-iou, the mask PNG, malformed masks; parsing
+# lines' events per modality and answer lines.
 set -eu
 report=$1 data=$2
 dir=$(mktemp -d)
@@ -121,6 +122,38 @@ status=0
 "$report" --results "$masks" --mask-truth "$dir/other-size.tsv" > /dev/null 2> "$dir/size.err" || status=$?
 test "$status" -eq 2
 grep -qF "segment 1: " "$dir/size.err"
+# AVVP parsing lines (report-parsing.jsonl, segment 4 missing): per modality, the runs of consecutive
+# segments holding a class, by start; times from running_time, else from the index (segment 5).
+# AVQA answer lines: question, answer, confidence and window (the second without running times).
+parsing=$data/report-parsing.jsonl
+"$report" --results "$parsing" | tee "$dir/parsing.txt"
+grep -qx 'parsed segments: 5' "$dir/parsing.txt"
+sed -n '/^audio events:/,/^visual events:/p' "$dir/parsing.txt" > "$dir/audio.txt"
+sed -n '/^visual events:/,/^audio-visual events:/p' "$dir/parsing.txt" > "$dir/visual.txt"
+sed -n '/^audio-visual events:/,/^$/p' "$dir/parsing.txt" > "$dir/av.txt"
+grep -Eq '^  Dog +0\.000 +3\.000 +3\.000 +-$' "$dir/audio.txt"
+grep -Eq '^  Speech +1\.000 +4\.000 +3\.000 +-$' "$dir/audio.txt"
+grep -Eq '^  Speech +5\.000 +6\.000 +1\.000 +-$' "$dir/audio.txt"
+test "$(grep -c '^  [A-Z]' "$dir/audio.txt")" -eq 3
+grep -Eq '^  Dog +1\.000 +4\.000 +3\.000 +-$' "$dir/visual.txt"
+test "$(grep -c '^  [A-Z]' "$dir/visual.txt")" -eq 1
+grep -Eq '^  Dog +1\.000 +3\.000 +2\.000 +-$' "$dir/av.txt"
+test "$(grep -c '^  [A-Z]' "$dir/av.txt")" -eq 1
+grep -qx 'answers: 2' "$dir/parsing.txt"
+grep -qxF '  segments 0-5 (0.000 - 6.000 s): How many instruments are sounding in the video? -> two (0.910)' "$dir/parsing.txt"
+grep -qxF '  segments 2-5 (2.000 - 6.000 s): Is there a drum sounding in the video? -> no (0.600)' "$dir/parsing.txt"
+if grep -q '^detected events\|^segments:' "$dir/parsing.txt"; then echo "segment events listed without segment lines" >&2; exit 1; fi
+# Malformed parsing and answer lines: exit 2 naming file and line.
+sed '3s/"visual":\["Dog"\],//' "$parsing" > "$dir/no-visual.jsonl"
+expect_error "$dir/no-visual.jsonl" 3 --results "$dir/no-visual.jsonl"
+sed '4s/"audio":\["Dog","Speech"\]/"audio":["Dog",3]/' "$parsing" > "$dir/bad-class.jsonl"
+expect_error "$dir/bad-class.jsonl" 4 --results "$dir/bad-class.jsonl"
+sed '5s/"index":3/"index":2/' "$parsing" > "$dir/twice.jsonl"
+expect_error "$dir/twice.jsonl" 5 --results "$dir/twice.jsonl"
+sed '8s/"first_index":2/"first_index":6/' "$parsing" > "$dir/backwards.jsonl"
+expect_error "$dir/backwards.jsonl" 8 --results "$dir/backwards.jsonl"
+sed '7s/"answer_name":"two",//' "$parsing" > "$dir/no-answer.jsonl"
+expect_error "$dir/no-answer.jsonl" 7 --results "$dir/no-answer.jsonl"
 # Usage errors: --mask-png without --mask-truth and --frames, --min-iou without --mask-truth.
 expect_usage() {
   status=0
