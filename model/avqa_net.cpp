@@ -329,7 +329,7 @@ torch::Tensor AvqaNetImpl::plain_visual(const torch::Tensor &frames_norm, Taps *
     if (slot.stage == 1 && slot.swin_block == 1)
       traced_slot = "slot" + slot_digits(slot.slot);
 
-  auto x = swin->patch_embed(frames_norm);
+  auto x = swin->embed(frames_norm);
   const int last = static_cast<int>(swin->stages.size()) - 1;
   for (int s = 0; s <= last; ++s) {
     auto &stage = swin->stages[s];

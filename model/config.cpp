@@ -120,6 +120,8 @@ ModelConfig ModelConfig::parse(const std::string &json_text, const std::string &
             s.positive("embed_dim"),  s.get<std::vector<int>>("depths"), s.get<std::vector<int>>("heads"),
             s.positive("window"),     s.get<double>("mlp_ratio"),        s.positive("cpb_hidden"),
             s.positive("head_classes")};
+  if (s.has("absolute_position"))
+    c.swin.absolute_position = s.get<bool>("absolute_position");
 
   Reader h = r.child("htsat");
   c.htsat = {h.positive("n_fft"),      h.positive("hop"),        h.positive("mel_bins"),

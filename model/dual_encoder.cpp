@@ -122,7 +122,7 @@ EncoderStreams DualEncoder::forward(const torch::Tensor &frames_norm_in, const t
     taps->put("video.frames_norm", frames_norm);
   auto image = htsat->spectrogram_image(log_mel.to(device(), torch::kFloat32), taps);
   AutocastScope autocast(device(), dtype);
-  auto f_v = swin->patch_embed(frames_norm);
+  auto f_v = swin->embed(frames_norm);
   if (taps)
     taps->put("video.patch_embed", f_v);
   auto f_a = htsat->patch_embed(image);

@@ -102,6 +102,10 @@ SwinV2StageImpl::SwinV2StageImpl(const StageGeometry &stage, double mlp_ratio, i
 
 SwinV2Impl::SwinV2Impl(const SwinConfig &config) {
   patch_embed = register_module("patch_embed", PatchEmbed(config.in_chans, config.embed_dim, config.patch_size));
+  if (config.absolute_position) {
+    const int side = config.img_size / config.patch_size;
+    absolute_pos_embed = register_parameter("absolute_pos_embed", torch::zeros({1, side * side, config.embed_dim}));
+  }
   auto layers = register_module("layers", torch::nn::ModuleList());
   for (const auto &stage : config.stages()) {
     stages.push_back(SwinV2Stage(stage, config.mlp_ratio, config.cpb_hidden));
@@ -110,6 +114,11 @@ SwinV2Impl::SwinV2Impl(const SwinConfig &config) {
   norm = register_module("norm", LayerNorm(config.stages().back().dim));
 }
 
+
+torch::Tensor SwinV2Impl::embed(const torch::Tensor &frames_norm) {
+  auto tokens = patch_embed(frames_norm);
+  return absolute_pos_embed.defined() ? tokens + absolute_pos_embed.to(tokens.dtype()) : tokens;
+}
 
 void SwinV2Impl::prepare() {
   for (auto &stage : stages)

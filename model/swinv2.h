@@ -58,8 +58,11 @@ TORCH_MODULE(SwinV2Stage);
 struct SwinV2Impl : torch::nn::Module {
   explicit SwinV2Impl(const SwinConfig &config);
   void prepare();
+  // frames [S, 3, size, size] -> patch tokens, with the absolute position embedding when configured.
+  torch::Tensor embed(const torch::Tensor &frames_norm);
 
   PatchEmbed patch_embed{nullptr};
+  torch::Tensor absolute_pos_embed; // [1, patches, embed_dim]; undefined without SwinConfig::absolute_position
   LayerNorm norm{nullptr};
   std::vector<SwinV2Stage> stages;
 };

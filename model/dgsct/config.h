@@ -37,6 +37,9 @@ struct SwinConfig {
   double mlp_ratio;
   int cpb_hidden;
   int head_classes; // size of the (unused) classifier, kept for the key list
+  // timm's `ape`: a learned embedding per patch position (`swin.absolute_pos_embed`), added after
+  // the patch embedding. Off in the paper's models; Swin-V2 alone sees only relative positions.
+  bool absolute_position = false;
   std::vector<StageGeometry> stages() const;
 };
 

@@ -314,3 +314,38 @@ TEST(Presets, ClipEncoderIsTorchvisionsUnlessConfigured) {
               std::string::npos) << e.what();
   }
 }
+
+TEST(Presets, AbsolutePositionIsOptInAndAddedToEveryPatch) {
+  // Off in every shipped preset: the official key lists have no swin.absolute_pos_embed.
+  for (const char *name : {"ave-paper", "ave-demo", "avqa-demo", "avvp-demo", "avs-demo"})
+    EXPECT_FALSE(ModelConfig::preset(name).swin.absolute_position) << name;
+  auto json = nlohmann::json::parse(ModelConfig::preset("avqa-demo").source_json);
+  json["swin"]["absolute_position"] = true;
+  const auto config = ModelConfig::parse(json.dump(), "ape.json");
+  ASSERT_TRUE(config.swin.absolute_position);
+
+  dgsct::AvqaNet net(config);
+  auto params = net->named_parameters();
+  ASSERT_TRUE(params.contains("swin.absolute_pos_embed"));
+  const int64_t side = config.swin.img_size / config.swin.patch_size;
+  EXPECT_EQ(params["swin.absolute_pos_embed"].sizes(), (std::vector<int64_t>{1, side * side, config.swin.embed_dim}));
+  EXPECT_FALSE(dgsct::AvqaNet(ModelConfig::preset("avqa-demo"))->named_parameters().contains("swin.absolute_pos_embed"));
+
+  // timm's order: the embedding is added to the patch tokens, the same vector at the same position
+  // of every frame.
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(3);
+  auto &swin = *net->encoder.swin;
+  swin.absolute_pos_embed.normal_();
+  auto frames = torch::randn({2, 3, config.swin.img_size, config.swin.img_size});
+  auto added = swin.embed(frames) - swin.patch_embed(frames);
+  EXPECT_TRUE(torch::allclose(added, swin.absolute_pos_embed.expand_as(added), 1e-5, 1e-5));
+
+  json["swin"]["absolute_position"] = "yes";
+  try {
+    ModelConfig::parse(json.dump(), "ape.json");
+    FAIL();
+  } catch (const std::runtime_error &e) {
+    EXPECT_EQ(std::string(e.what()), "ape.json.swin: field 'absolute_position' has the wrong type");
+  }
+}
