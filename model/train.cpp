@@ -412,9 +412,13 @@ std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> encoder_
 
 } // namespace
 
-void Trainer::adopt_encoder(Model &target, const Model &source) {
+void Trainer::adopt_encoder(Model &target, const Model &source, bool with_swin) {
   torch::NoGradGuard no_grad;
   auto into = encoder_parts(target.encoder()), from = encoder_parts(source.encoder());
+  if (!with_swin) { // encoder_parts lists the Swin-V2 first
+    into.erase(into.begin());
+    from.erase(from.begin());
+  }
   const auto mismatch = [&](const std::string &name) {
     return std::invalid_argument("encoder tensor '" + name + "' of model '" + target.config().name +
                                  "' has no counterpart of its shape in model '" + source.config().name + "'");
@@ -465,6 +469,59 @@ void EpochOrder::shuffle() {
   }
 }
 
+namespace {
+
+// The training loop of the encoders trained before a head: `steps` AdamW steps (weight decay 0.01,
+// cosine schedule) on the loss of `batch` segments drawn from [0, segments) in epoch order.
+// `progress` as train_clip_encoder's.
+void train_on_segments(std::vector<torch::Tensor> parameters, int64_t segments, int steps, int batch, double learning_rate,
+                       uint64_t seed, const std::function<torch::Tensor(const torch::Tensor &index)> &loss_of,
+                       const std::function<void(int, double)> &progress) {
+  std::vector<bool> trained_before; // by a Trainer of the model
+  for (auto &p : parameters) {
+    trained_before.push_back(p.requires_grad());
+    p.set_requires_grad(true);
+  }
+  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(learning_rate).weight_decay(0.01));
+  EpochOrder order(static_cast<size_t>(segments), seed);
+  double running = 0;
+  int since = 0;
+  for (int step = 0; step < steps; ++step) {
+    set_rate(optimizer, learning_rate * learning_rate_factor(step, steps));
+    std::vector<int64_t> picked;
+    while (static_cast<int>(picked.size()) < batch)
+      picked.push_back(static_cast<int64_t>(order.next()));
+    auto loss = loss_of(torch::tensor(picked));
+    descend(optimizer, loss);
+    running += loss.item<double>();
+    ++since;
+    if (progress && ((step + 1) % 50 == 0 || step + 1 == steps)) {
+      progress(step + 1, running / since);
+      running = 0;
+      since = 0;
+    }
+  }
+  for (size_t i = 0; i < parameters.size(); ++i)
+    parameters[i].set_requires_grad(trained_before[i]);
+}
+
+// train_visual_encoder's targets [S, N, classes] for final tokens on a square grid of N cells
+// (row-major): 1 + the third of the width holding the object's centre in the token whose cell holds
+// it, 0 elsewhere and for objects not seen.
+torch::Tensor token_targets(const torch::Tensor &centres, int64_t tokens) {
+  const auto side = static_cast<int64_t>(std::lround(std::sqrt(static_cast<double>(tokens))));
+  if (side * side != tokens)
+    throw std::invalid_argument("training the visual encoder needs a square grid of final tokens, not " + std::to_string(tokens));
+  const auto x = centres.select(-1, 0), y = centres.select(-1, 1);
+  const auto cell = [&](const torch::Tensor &v, int64_t parts) { return (v * parts).floor().clamp(0, parts - 1).to(torch::kLong); };
+  const auto token = cell(y, side) * side + cell(x, side);                               // [S, classes]
+  const auto third = torch::where(x.ge(0), cell(x, 3) + 1, torch::zeros_like(token));   // 0: not seen
+  const auto grid = torch::arange(tokens, torch::kLong).view({1, tokens, 1});
+  return torch::where(token.unsqueeze(1).eq(grid), third.unsqueeze(1), torch::zeros_like(grid));
+}
+
+} // namespace
+
 void Trainer::train_clip_encoder(Model &model, const std::vector<TrainingClip> &clips, const ClipEncoderTraining &options,
                                  const std::function<void(int, double)> &progress) {
   if (!model.has_clip_encoder())
@@ -489,32 +546,76 @@ void Trainer::train_clip_encoder(Model &model, const std::vector<TrainingClip> &
   auto parameters = encoder.parameters();
   for (auto &p : classifier->parameters())
     parameters.push_back(p);
-  for (auto &p : parameters)
-    p.set_requires_grad(true);
-  torch::optim::AdamW optimizer(parameters, torch::optim::AdamWOptions(options.learning_rate).weight_decay(0.01));
+  train_on_segments(parameters, segments.size(0), options.steps, options.batch, options.learning_rate, options.seed,
+                    [&](const torch::Tensor &index) {
+                      auto logits = classifier(encoder.forward(segments.index_select(0, index).to(model.device())));
+                      return torch::binary_cross_entropy_with_logits(logits, truth.index_select(0, index).to(model.device()));
+                    },
+                    progress);
+}
 
-  EpochOrder order(static_cast<size_t>(segments.size(0)), options.seed);
-  double running = 0;
-  int since = 0;
-  for (int step = 0; step < options.steps; ++step) {
-    set_rate(optimizer, options.learning_rate * learning_rate_factor(step, options.steps));
-    std::vector<int64_t> picked;
-    while (static_cast<int>(picked.size()) < options.batch)
-      picked.push_back(static_cast<int64_t>(order.next()));
-    const auto index = torch::tensor(picked);
-    auto logits = classifier(encoder.forward(segments.index_select(0, index).to(model.device())));
-    auto loss = torch::binary_cross_entropy_with_logits(logits, truth.index_select(0, index).to(model.device()));
-    descend(optimizer, loss);
-    running += loss.item<double>();
-    ++since;
-    if (progress && ((step + 1) % 50 == 0 || step + 1 == options.steps)) {
-      progress(step + 1, running / since);
-      running = 0;
-      since = 0;
-    }
+void Trainer::train_visual_encoder(Model &model, const std::vector<TrainingClip> &clips, const VisualEncoderTraining &options,
+                                   const std::function<void(int, double)> &progress) {
+  if (!model.avqa_)
+    throw std::invalid_argument("model '" + model.config().name + "': the visual encoder trains for AVQA models");
+  if (options.steps < 1 || options.batch < 1)
+    throw std::invalid_argument("training the visual encoder needs at least one step and one segment per batch");
+  std::vector<torch::Tensor> frames, log_mel, centres;
+  for (const auto &clip : clips) {
+    const auto T = clip.frames.size(0);
+    if (!clip.object_centres.defined() || clip.object_centres.dim() != 3 || clip.object_centres.size(0) != T ||
+        clip.object_centres.size(2) != 2 || clip.log_mel.size(0) != T ||
+        (!centres.empty() && clip.object_centres.size(1) != centres[0].size(1)))
+      throw std::invalid_argument("training the visual encoder needs each clip's frames, log_mel and object_centres "
+                                  "[segments, classes, 2], one per segment, for one number of classes");
+    // Questions about one video share its tensors: its segments count once.
+    if (std::any_of(frames.begin(), frames.end(), [&](const torch::Tensor &f) { return f.is_same(clip.frames); }))
+      continue;
+    frames.push_back(clip.frames);
+    log_mel.push_back(clip.log_mel);
+    centres.push_back(clip.object_centres);
   }
-  for (auto &p : encoder.parameters())
-    p.set_requires_grad(false);
+  if (frames.empty())
+    throw std::invalid_argument("training the visual encoder needs clips");
+  const auto all_frames = torch::cat(frames), all_log_mel = torch::cat(log_mel), all_centres = torch::cat(centres);
+  const int64_t classes = all_centres.size(1);
+
+  auto &encoder = model.encoder();
+  const auto device = model.device();
+  const auto encode = [&](const torch::Tensor &index) {
+    encoder.prepare_attention(); // the derived attention biases follow the weights being trained
+    return encoder.forward(all_frames.index_select(0, index).to(device), all_log_mel.index_select(0, index).to(device)).visual;
+  };
+  int64_t tokens, channels;
+  {
+    torch::NoGradGuard no_grad;
+    const auto first = encode(torch::zeros({1}, torch::kLong));
+    tokens = first.size(1);
+    channels = first.size(2);
+  }
+  torch::manual_seed(options.seed);
+  torch::nn::Linear classifier(channels, classes * 4); // per class: elsewhere, left, middle, right
+  classifier->to(device);
+  std::vector<torch::Tensor> parameters;
+  for (const auto &part : encoder_parts(encoder))
+    if (part.first != "htsat")
+      for (auto &p : part.second->parameters())
+        parameters.push_back(p);
+  for (auto &p : classifier->parameters())
+    parameters.push_back(p);
+  train_on_segments(parameters, all_frames.size(0), options.steps, options.batch, options.learning_rate, options.seed,
+                    [&](const torch::Tensor &index) {
+                      const auto target = token_targets(all_centres.index_select(0, index), tokens).to(device).reshape(-1);
+                      const auto logits = classifier(encode(index)).reshape({-1, 4});
+                      const auto weight = torch::where(target.gt(0), torch::ones_like(target, torch::kFloat32),
+                                                       torch::full_like(target, 0.1, torch::kFloat32));
+                      const auto per_target = torch::nn::functional::cross_entropy(
+                          logits, target, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+                      return (per_target * weight).sum() / weight.sum();
+                    },
+                    progress);
+  torch::NoGradGuard no_grad;
+  encoder.prepare_attention();
 }
 
 void Trainer::compute_clip_features(const Model &model, std::vector<TrainingClip> &clips) {

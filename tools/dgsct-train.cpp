@@ -27,6 +27,7 @@ static const char *kUsage =
     "                   [--labels ANSWERS --vocabulary WORDS]   (AVQA)\n"
     "                   [--encoder-from MODEL] [--head-only]\n"
     "                   [--clip-encoder-steps N [--clip-encoder-batch N]]   (AVVP)\n"
+    "                   [--visual-encoder-steps N [--visual-encoder-batch N]]   (AVQA)\n"
     "Renders --clips clips of the synthetic world (seed --world-seed, its first --classes classes),\n"
     "trains with AdamW (cosine learning rate) for --steps steps of --batch clips and reports the\n"
     "segment accuracy (AVS: mask IoU; AVVP: F1 of the audio, visual and audio-visual events; AVQA:\n"
@@ -41,14 +42,18 @@ static const char *kUsage =
     "encoder stays as loaded, each clip is encoded once and its encoder outputs are reused, so a step\n"
     "costs the head only. AVVP: --clip-encoder-steps first trains the clip encoder (R(2+1)D-18) to\n"
     "tell which classes each segment shows, for N steps of --clip-encoder-batch segments; without it\n"
-    "the clip encoder stays as loaded (a fresh one as torchvision initialises it).\n"
+    "the clip encoder stays as loaded (a fresh one as torchvision initialises it). AVQA:\n"
+    "--visual-encoder-steps first trains Swin-V2 and the adapters to tell where each object is seen,\n"
+    "for N steps of --visual-encoder-batch segments (Trainer::train_visual_encoder); with\n"
+    "--encoder-from, the Swin-V2 then starts fresh and the rest of the encoder is adopted.\n"
     "Frames are rendered at W x H (the size of the clips dgsct-synth writes) and\n"
     "squashed to the model's input as the pipeline does.\n"
     "--clip-files trains on your own labelled clips instead (dgsct-extract makes them from a media\n"
     "file and its ground truth), cut into windows of the model's length; label names the model does\n"
     "not know become new classes.\n"
     "Defaults: --world-seed 1 --classes 6 --clips 600 --eval-clips 60 --eval-seed 1000 --steps 1500\n"
-    "--batch 6 --lr 1e-3 --seed 1 --width 160 --height 120 --dtype F16 --clip-encoder-batch 64.\n";
+    "--batch 6 --lr 1e-3 --seed 1 --width 160 --height 120 --dtype F16 --clip-encoder-batch 64\n"
+    "--visual-encoder-batch 64.\n";
 
 namespace {
 
@@ -60,7 +65,7 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 // segment's frame at a jittered time around the segment's centre (the pipeline's key frame is the
 // frame nearest the centre, at any frame rate); AVS masks are the sounding objects at that time.
 // AVVP adds the frames spread evenly over each segment that its clip feature comes from, and the
-// classes heard and seen in it.
+// classes heard and seen in it; AVQA the centres of the objects seen in each frame.
 // AVVP: the frames the clip encoder sees, [T, kClipFrames, H, W, 3], at the centres of equal parts
 // of each segment (the pipeline collects frames spread over the segment).
 constexpr int kClipFrames = 8;
@@ -79,6 +84,7 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
   auto frames = torch::empty({T, height, width, 3}, torch::kUInt8);
   auto audio = torch::empty({T, samples}, torch::kFloat32);
   auto masks = torch::zeros({T, mask_size, mask_size}, torch::kUInt8);
+  auto centres = torch::full({T, clip.classes(), 2}, -1.0f);
   for (int t = 0; t < T; ++t) {
     double offset = 0.5;
     if (jitter_seed) {
@@ -91,6 +97,12 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
     clip.render_audio(t, samples, config.audio.sample_rate, audio[t].data_ptr<float>());
     if (model.is_segmentation())
       clip.render_sounding_mask(t + offset, mask_size, mask_size, masks[t].data_ptr<uint8_t>());
+    for (int k = 0; k < clip.classes(); ++k)
+      if (model.is_question_answering() && clip.scenes()[t].visible[k]) {
+        const auto centre = clip.object_position(k, t + offset);
+        centres[t][k][0] = centre.x;
+        centres[t][k][1] = centre.y;
+      }
   }
   auto frames_norm = dgsct::normalize_frames(frames, config.video, torch::kCPU);
   auto log_mel = model.log_mel(audio);
@@ -113,6 +125,8 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
     whole.frames = frames_norm;
     whole.log_mel = log_mel;
     whole.labels = clip.labels();
+    if (model.is_question_answering())
+      whole.object_centres = centres;
     return {whole};
   }
   std::vector<dgsct::TrainingClip> windows;
@@ -342,7 +356,7 @@ int main(int argc, char **argv) {
                         {"output", "preset", "init", "world-seed", "classes", "clips", "eval-clips", "eval-seed", "steps",
                          "batch", "lr", "seed", "width", "height", "max-minutes", "dtype", "clip-files",
                          "eval-clip-files", "labels", "vocabulary", "encoder-from", "clip-encoder-steps",
-                         "clip-encoder-batch"},
+                         "clip-encoder-batch", "visual-encoder-steps", "visual-encoder-batch"},
                         {"fine-tune", "head-only"}, kUsage);
   try {
     const std::string output = args.require("output");
@@ -377,6 +391,12 @@ int main(int argc, char **argv) {
                question_answering = task_config.is_question_answering();
     if (!parsing && (args.has("clip-encoder-steps") || args.has("clip-encoder-batch")))
       args.die("--clip-encoder-steps and --clip-encoder-batch are for AVVP models");
+    if (!question_answering && (args.has("visual-encoder-steps") || args.has("visual-encoder-batch")))
+      args.die("--visual-encoder-steps and --visual-encoder-batch are for AVQA models");
+    dgsct::VisualEncoderTraining visual_training;
+    visual_training.steps = static_cast<int>(args.integer("visual-encoder-steps", 0, 0, 100000000));
+    visual_training.batch = static_cast<int>(args.integer("visual-encoder-batch", 64, 1, 100000));
+    visual_training.seed = seed;
     if (question_answering && !model && (!args.has("labels") || !args.has("vocabulary")))
       args.die("an AVQA model needs --labels (its answers) and --vocabulary (its question words)");
     // AVS models have one class, the sounding object; the world's classes are its objects. AVQA's
@@ -409,7 +429,8 @@ int main(int argc, char **argv) {
       if (question_answering)
         model->set_question_vocabulary(dgsct::Model::read_labels(args.get("vocabulary")));
       if (args.has("encoder-from"))
-        dgsct::Trainer::adopt_encoder(*model, *dgsct::Model::load(args.get("encoder-from")));
+        dgsct::Trainer::adopt_encoder(*model, *dgsct::Model::load(args.get("encoder-from")),
+                                      /*with_swin=*/visual_training.steps == 0);
     } else if (!question_answering) {
       const auto &known = model->labels();
       if (!std::equal(known.begin(), known.begin() + std::min(known.size(), labels.size()), labels.begin()))
@@ -457,6 +478,15 @@ int main(int argc, char **argv) {
         for (auto &clip : *clips)
           clip.clip_frames = torch::Tensor(); // the head reads the features only
       }
+    }
+    if (visual_training.steps > 0) {
+      const auto visual_start = Clock::now();
+      dgsct::Trainer::train_visual_encoder(*model, train, visual_training, [&](int step, double loss) {
+        const double elapsed = seconds_since(visual_start);
+        std::printf("visual encoder step %d/%d  loss %.4f  %.0f s, ETA %.0f s\n", step, visual_training.steps, loss, elapsed,
+                    elapsed / step * (visual_training.steps - step));
+        std::fflush(stdout);
+      });
     }
     if (static_cast<int>(train.size()) < batch_size)
       args.die("the training data has " + std::to_string(train.size()) + " windows, fewer than --batch");

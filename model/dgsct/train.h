@@ -41,6 +41,8 @@ struct TrainingClip {
   torch::Tensor audio_events, visual_events; // AVVP: [T, classes] uint8, 1 where the class is heard / seen
   torch::Tensor question;                  // AVQA: [question_length] int64 token ids (Trainer::question_ids)
   int answer = -1;                         // AVQA: the true answer, an index into the model's labels
+  torch::Tensor object_centres;            // AVQA, to train the visual encoder: [T, classes, 2] (x, y) of each
+                                           // object seen, as fractions of the frame's width and height; -1 where unseen
 };
 
 // The learning-rate schedule of every training here: linear warm-up over the first 5 % of `steps`,
@@ -64,6 +66,15 @@ private:
 // AVVP: training the clip encoder before the parsing head (Trainer::train_clip_encoder).
 struct ClipEncoderTraining {
   int steps = 300;
+  int batch = 64; // segments
+  double learning_rate = 1e-3;
+  uint64_t seed = 1;
+};
+
+// AVQA: training Swin-V2 and the adapters to see where objects are, before the head
+// (Trainer::train_visual_encoder).
+struct VisualEncoderTraining {
+  int steps = 800;
   int batch = 64; // segments
   double learning_rate = 1e-3;
   uint64_t seed = 1;
@@ -113,9 +124,10 @@ public:
   static std::unique_ptr<Model> with_classes(const Model &model, const std::vector<std::string> &labels, uint64_t seed);
   // Copies the Swin-V2, HTS-AT and adapters of `source` (a model of another task with the same
   // encoder configuration) into `target`: a task head then trains on features that already tell the
-  // world's classes apart, as the paper's heads train on pretrained encoders. Throws naming the
-  // first tensor whose name or shape differs.
-  static void adopt_encoder(Model &target, const Model &source);
+  // world's classes apart, as the paper's heads train on pretrained encoders. With `with_swin` false
+  // the target's Swin-V2 stays as it is (and may differ in configuration), for train_visual_encoder
+  // to train anew. Throws naming the first tensor whose name or shape differs.
+  static void adopt_encoder(Model &target, const Model &source, bool with_swin = true);
 
   // AVVP: trains the clip encoder to tell which classes are seen in a segment (binary cross-entropy
   // of a linear classifier on its features, discarded afterwards; AdamW, cosine schedule), on the
@@ -124,6 +136,16 @@ public:
   // `progress` gets the step and the mean loss of the last steps, every 50 steps and at the end.
   static void train_clip_encoder(Model &model, const std::vector<TrainingClip> &clips, const ClipEncoderTraining &options,
                                  const std::function<void(int step, double loss)> &progress = {});
+  // AVQA: trains Swin-V2 and every adapter (HTS-AT stays) to tell where each seen object is, on the
+  // frames, log_mel and object_centres of the segments of `clips` (clips sharing their frames count
+  // once). A linear classifier shared by the final visual tokens (discarded afterwards) tells, per
+  // token and class, whether the object's centre lies in the token's cell of the frame and if so in
+  // which third of the width (AVQA's left, middle, right); cells without the object weigh a tenth.
+  // Per-token targets keep the tokens apart, so their mean, which grounding keeps, still tells
+  // where things are; it needs SwinConfig::absolute_position to know which token is which.
+  // Cross-entropy, AdamW, cosine schedule. `progress` as train_clip_encoder's.
+  static void train_visual_encoder(Model &model, const std::vector<TrainingClip> &clips, const VisualEncoderTraining &options,
+                                   const std::function<void(int step, double loss)> &progress = {});
   // AVVP: each clip's clip_features from its clip_frames, by the model's clip encoder.
   static void compute_clip_features(const Model &model, std::vector<TrainingClip> &clips);
 
