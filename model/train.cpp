@@ -560,58 +560,69 @@ void Trainer::train_visual_encoder(Model &model, const std::vector<TrainingClip>
     throw std::invalid_argument("model '" + model.config().name + "': the visual encoder trains for AVQA models");
   if (options.steps < 1 || options.batch < 1)
     throw std::invalid_argument("training the visual encoder needs at least one step and one segment per batch");
-  std::vector<torch::Tensor> frames, log_mel, centres;
+  std::vector<torch::Tensor> frames, log_mel, centres, heard;
   for (const auto &clip : clips) {
     const auto T = clip.frames.size(0);
     if (!clip.object_centres.defined() || clip.object_centres.dim() != 3 || clip.object_centres.size(0) != T ||
-        clip.object_centres.size(2) != 2 || clip.log_mel.size(0) != T ||
+        clip.object_centres.size(2) != 2 || clip.log_mel.size(0) != T || !clip.audio_events.defined() ||
+        !clip.audio_events.sizes().equals({T, clip.object_centres.size(1)}) ||
         (!centres.empty() && clip.object_centres.size(1) != centres[0].size(1)))
-      throw std::invalid_argument("training the visual encoder needs each clip's frames, log_mel and object_centres "
-                                  "[segments, classes, 2], one per segment, for one number of classes");
+      throw std::invalid_argument("training the visual encoder needs each clip's frames, log_mel, object_centres "
+                                  "[segments, classes, 2] and audio_events [segments, classes], for one number of classes");
     // Questions about one video share its tensors: its segments count once.
     if (std::any_of(frames.begin(), frames.end(), [&](const torch::Tensor &f) { return f.is_same(clip.frames); }))
       continue;
     frames.push_back(clip.frames);
     log_mel.push_back(clip.log_mel);
     centres.push_back(clip.object_centres);
+    heard.push_back(clip.audio_events);
   }
   if (frames.empty())
     throw std::invalid_argument("training the visual encoder needs clips");
   const auto all_frames = torch::cat(frames), all_log_mel = torch::cat(log_mel), all_centres = torch::cat(centres);
+  const auto all_heard = torch::cat(heard).to(torch::kFloat32);
   const int64_t classes = all_centres.size(1);
 
   auto &encoder = model.encoder();
   const auto device = model.device();
   const auto encode = [&](const torch::Tensor &index) {
     encoder.prepare_attention(); // the derived attention biases follow the weights being trained
-    return encoder.forward(all_frames.index_select(0, index).to(device), all_log_mel.index_select(0, index).to(device)).visual;
+    return encoder.forward(all_frames.index_select(0, index).to(device), all_log_mel.index_select(0, index).to(device));
   };
-  int64_t tokens, channels;
+  int64_t tokens, channels, audio_channels;
   {
     torch::NoGradGuard no_grad;
     const auto first = encode(torch::zeros({1}, torch::kLong));
-    tokens = first.size(1);
-    channels = first.size(2);
+    tokens = first.visual.size(1);
+    channels = first.visual.size(2);
+    audio_channels = first.audio.size(2);
   }
   torch::manual_seed(options.seed);
   torch::nn::Linear classifier(channels, classes * 4); // per class: elsewhere, left, middle, right
+  torch::nn::Linear audio_classifier(audio_channels, classes);
   classifier->to(device);
+  audio_classifier->to(device);
   std::vector<torch::Tensor> parameters;
   for (const auto &part : encoder_parts(encoder))
     if (part.first != "htsat")
       for (auto &p : part.second->parameters())
         parameters.push_back(p);
-  for (auto &p : classifier->parameters())
-    parameters.push_back(p);
+  for (const auto &head : {classifier.ptr(), audio_classifier.ptr()})
+    for (auto &p : head->parameters())
+      parameters.push_back(p);
   train_on_segments(parameters, all_frames.size(0), options.steps, options.batch, options.learning_rate, options.seed,
                     [&](const torch::Tensor &index) {
+                      const auto streams = encode(index);
+                      const auto heard_logits = audio_classifier(pool_streams(streams).audio);
+                      const auto heard_loss =
+                          torch::binary_cross_entropy_with_logits(heard_logits, all_heard.index_select(0, index).to(device));
                       const auto target = token_targets(all_centres.index_select(0, index), tokens).to(device).reshape(-1);
-                      const auto logits = classifier(encode(index)).reshape({-1, 4});
+                      const auto logits = classifier(streams.visual).reshape({-1, 4});
                       const auto weight = torch::where(target.gt(0), torch::ones_like(target, torch::kFloat32),
                                                        torch::full_like(target, 0.1, torch::kFloat32));
                       const auto per_target = torch::nn::functional::cross_entropy(
                           logits, target, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
-                      return (per_target * weight).sum() / weight.sum();
+                      return (per_target * weight).sum() / weight.sum() + heard_loss;
                     },
                     progress);
   torch::NoGradGuard no_grad;

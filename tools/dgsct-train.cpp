@@ -77,6 +77,23 @@ torch::Tensor render_clip_frames(const dgsct::synth::Clip &clip, int width, int 
   return frames;
 }
 
+// [T, classes] uint8: 1 where the class is heard (seen) in the segment.
+torch::Tensor heard_classes(const dgsct::synth::Clip &clip) {
+  auto heard = torch::zeros({clip.segments(), clip.classes()}, torch::kUInt8);
+  for (int t = 0; t < clip.segments(); ++t)
+    for (int c = 0; c < clip.classes(); ++c)
+      heard[t][c] = static_cast<int>(clip.scenes()[t].audible[c]);
+  return heard;
+}
+
+torch::Tensor seen_classes(const dgsct::synth::Clip &clip) {
+  auto seen = torch::zeros({clip.segments(), clip.classes()}, torch::kUInt8);
+  for (int t = 0; t < clip.segments(); ++t)
+    for (int c = 0; c < clip.classes(); ++c)
+      seen[t][c] = static_cast<int>(clip.scenes()[t].visible[c]);
+  return seen;
+}
+
 std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const dgsct::synth::Clip &clip, int width,
                                               int height, uint64_t jitter_seed) {
   const auto &config = model.config();
@@ -111,13 +128,8 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
     whole.frames = frames_norm;
     whole.log_mel = log_mel;
     whole.clip_frames = model.prepare_clips(render_clip_frames(clip, width, height)); // features: after training the clip encoder
-    whole.audio_events = torch::zeros({T, clip.classes()}, torch::kUInt8);
-    whole.visual_events = torch::zeros({T, clip.classes()}, torch::kUInt8);
-    for (int t = 0; t < T; ++t)
-      for (int c = 0; c < clip.classes(); ++c) {
-        whole.audio_events[t][c] = static_cast<int>(clip.scenes()[t].audible[c]);
-        whole.visual_events[t][c] = static_cast<int>(clip.scenes()[t].visible[c]);
-      }
+    whole.audio_events = heard_classes(clip);
+    whole.visual_events = seen_classes(clip);
     return {whole};
   }
   if (!model.is_segmentation()) {
@@ -125,8 +137,10 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
     whole.frames = frames_norm;
     whole.log_mel = log_mel;
     whole.labels = clip.labels();
-    if (model.is_question_answering())
+    if (model.is_question_answering()) {
       whole.object_centres = centres;
+      whole.audio_events = heard_classes(clip);
+    }
     return {whole};
   }
   std::vector<dgsct::TrainingClip> windows;

@@ -39,6 +39,7 @@ struct TrainingClip {
   torch::Tensor clip_features;             // AVVP: [T, clip_feature_dim]
   torch::Tensor clip_frames;               // AVVP, to train the clip encoder: [T, 3, frames, size, size], Model::prepare_clips()
   torch::Tensor audio_events, visual_events; // AVVP: [T, classes] uint8, 1 where the class is heard / seen
+                                             // (AVQA's visual encoder training: audio_events)
   torch::Tensor question;                  // AVQA: [question_length] int64 token ids (Trainer::question_ids)
   int answer = -1;                         // AVQA: the true answer, an index into the model's labels
   torch::Tensor object_centres;            // AVQA, to train the visual encoder: [T, classes, 2] (x, y) of each
@@ -137,13 +138,15 @@ public:
   static void train_clip_encoder(Model &model, const std::vector<TrainingClip> &clips, const ClipEncoderTraining &options,
                                  const std::function<void(int step, double loss)> &progress = {});
   // AVQA: trains Swin-V2 and every adapter (HTS-AT stays) to tell where each seen object is, on the
-  // frames, log_mel and object_centres of the segments of `clips` (clips sharing their frames count
-  // once). A linear classifier shared by the final visual tokens (discarded afterwards) tells, per
-  // token and class, whether the object's centre lies in the token's cell of the frame and if so in
-  // which third of the width (AVQA's left, middle, right); cells without the object weigh a tenth.
-  // Per-token targets keep the tokens apart, so their mean, which grounding keeps, still tells
-  // where things are; it needs SwinConfig::absolute_position to know which token is which.
-  // Cross-entropy, AdamW, cosine schedule. `progress` as train_clip_encoder's.
+  // frames, log_mel, object_centres and audio_events of the segments of `clips` (clips sharing their
+  // frames count once). A linear classifier shared by the final visual tokens (discarded
+  // afterwards) tells, per token and class, whether the object's centre lies in the token's cell of
+  // the frame and if so in which third of the width (AVQA's left, middle, right); cells without the
+  // object weigh a tenth. Per-token targets keep the tokens apart, so their mean, which grounding
+  // keeps, still tells where things are; it needs SwinConfig::absolute_position to know which token
+  // is which. The adapters also shape the audio stream, so a second linear classifier on the pooled
+  // audio tells which classes are heard (binary cross-entropy, added), lest they forget it.
+  // AdamW, cosine schedule. `progress` as train_clip_encoder's.
   static void train_visual_encoder(Model &model, const std::vector<TrainingClip> &clips, const VisualEncoderTraining &options,
                                    const std::function<void(int step, double loss)> &progress = {});
   // AVVP: each clip's clip_features from its clip_frames, by the model's clip encoder.

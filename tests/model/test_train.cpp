@@ -56,25 +56,29 @@ std::unique_ptr<dgsct::Model> fresh_question_answering(uint64_t seed, const char
 }
 
 // A synthetic clip's frames (at the segments' middles) with the centres of the objects seen in
-// them, and its sounds, prepared for `model`.
+// them, and its sounds with the classes heard, prepared for `model`.
 dgsct::TrainingClip rendered(const dgsct::Model &model, const dgsct::synth::Clip &clip) {
   const auto &c = model.config();
   auto frames = torch::empty({clip.segments(), c.video.size, c.video.size, 3}, torch::kUInt8);
   auto audio = torch::empty({clip.segments(), c.audio.segment_samples});
   auto centres = torch::full({clip.segments(), clip.classes(), 2}, -1.0f);
+  auto heard = torch::zeros({clip.segments(), clip.classes()}, torch::kUInt8);
   for (int t = 0; t < clip.segments(); ++t) {
     clip.render_frame(t + 0.5, c.video.size, c.video.size, frames[t].data_ptr<uint8_t>());
     clip.render_audio(t, c.audio.segment_samples, c.audio.sample_rate, audio[t].data_ptr<float>());
-    for (int k = 0; k < clip.classes(); ++k)
+    for (int k = 0; k < clip.classes(); ++k) {
+      heard[t][k] = static_cast<int>(clip.scenes()[t].audible[k]);
       if (clip.scenes()[t].visible[k]) {
         centres[t][k][0] = clip.object_position(k, t + 0.5).x;
         centres[t][k][1] = clip.object_position(k, t + 0.5).y;
       }
+    }
   }
   dgsct::TrainingClip out;
   out.frames = dgsct::normalize_frames(frames, c.video, torch::kCPU);
   out.log_mel = model.log_mel(audio);
   out.object_centres = centres;
+  out.audio_events = heard;
   return out;
 }
 
@@ -380,8 +384,8 @@ TEST(Train, AdoptedEncoderIsTheSources) {
 
 TEST(Train, VisualEncoderLearnsWhereObjectsAre) {
   // avqa-demo's Swin-V2 and adapters on the 40 segments of four synthetic clips: 150 steps of 16
-  // segments fit where each seen object is; HTS-AT stays as it was, and a Trainer of the model
-  // still trains what it trained before.
+  // segments fit where each seen object is and which classes are heard; HTS-AT stays as it was,
+  // and a Trainer of the model still trains what it trained before.
   auto model = fresh_question_answering(6, "avqa-demo");
   const dgsct::synth::World world(5);
   std::vector<dgsct::TrainingClip> clips;
@@ -411,6 +415,10 @@ TEST(Train, VisualEncoderLearnsWhereObjectsAre) {
   EXPECT_TRUE(parameter("swin.absolute_pos_embed").requires_grad()) << "the Trainer trains the whole model";
   EXPECT_GT((grounded() - grounded_before).abs().max().item<double>(), 1e-3) << "the visual encoder did not change";
 
+  const auto heard = clips[1].audio_events;
+  clips[1].audio_events = torch::Tensor();
+  EXPECT_THROW(dgsct::Trainer::train_visual_encoder(*model, clips, options), std::invalid_argument);
+  clips[1].audio_events = heard;
   clips[2].object_centres = torch::Tensor();
   EXPECT_THROW(dgsct::Trainer::train_visual_encoder(*model, clips, options), std::invalid_argument);
   auto parsing = dgsct::Trainer::fresh_model(dgsct::ModelConfig::preset("avvp-demo"), labels(6), 1);
