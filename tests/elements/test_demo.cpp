@@ -9,9 +9,12 @@
  * slower than real time passes every video frame while dropping analysis.
  * AVVP (avvp-demo): the pipeline's audio, visual and audio-visual events equal the library's on the
  * same key frames, clip frames and audio, and their segment-level F1 against the classes heard and
- * seen is at least 0.8 for each modality. */
+ * seen is at least 0.8 for each modality.
+ * AVQA (avqa-demo): the pipeline's answers to the world's counting, existence and location questions
+ * equal the library's, with the same confidence, and at least 80 % of them are right. */
 #include "dgsct/metrics.h"
 #include "dgsct/model.h"
+#include "synth/questions.h"
 #include "synth/world.h"
 
 #include <array>
@@ -41,6 +44,7 @@ struct Analysis {
   std::vector<Event> events;     /* from dgsct-event messages */
   std::map<guint64, std::vector<uint8_t>> masks; /* by segment, 0/1, from dgsct-mask messages */
   std::map<guint64, std::array<std::vector<int>, 3>> parsing; /* by segment: audio, visual, audio-visual classes */
+  std::vector<std::pair<int, float>> answers; /* answer and confidence, from dgsct-answer messages */
   guint frames = 0;              /* video frames that reached the sink */
   guint64 dropped = 0;           /* dgsctinfer's counter at EOS */
 };
@@ -154,6 +158,11 @@ Analysis run_pipeline (const dgsct::synth::Clip & clip, bool live,
       fail_unless (gst_structure_get (s, "index", G_TYPE_UINT64, &index, "width", G_TYPE_UINT, &width, "height",
               G_TYPE_UINT, &height, nullptr));
       out.masks[index] = dgsct::mask_from_rle (gst_structure_get_string (s, "rle"), (size_t) width * height);
+    } else if (s && gst_structure_has_name (s, "dgsct-answer")) {
+      gint answer = -1;
+      gfloat confidence = 0;
+      fail_unless (gst_structure_get (s, "answer", G_TYPE_INT, &answer, "confidence", G_TYPE_FLOAT, &confidence, nullptr));
+      out.answers.emplace_back (answer, confidence);
     }
     gst_message_unref (msg);
   }
@@ -392,6 +401,58 @@ GST_START_TEST (test_avvp_pipeline_equals_library_and_parses_heard_and_seen_even
 }
 GST_END_TEST;
 
+/* A synthetic question with its <Object> slot filled, as a user asks it. */
+std::string asked (const dgsct::synth::Question & q)
+{
+  std::string text = q.text;
+  for (const auto & value : q.template_values)
+    text.replace (text.find ('<'), text.find ('>') - text.find ('<') + 1, value);
+  return text;
+}
+
+GST_START_TEST (test_avqa_pipeline_equals_library_and_answers_questions)
+{
+  auto model = dgsct::Model::load (g_getenv ("DGSCT_DEMO_AVQA_MODEL"));
+  const auto world = test_world ();
+  int correct = 0, total = 0;
+  std::map<dgsct::synth::QuestionKind, std::pair<int, int>> by_kind; /* right, asked */
+  for (int i = 0; i < 20; ++i) {
+    const auto clip = world.clip (i);
+    const int T = clip.segments ();
+    auto frames = torch::empty ({T, kHeight, kWidth, 3}, torch::kUInt8);
+    auto audio = torch::empty ({T, kRate}, torch::kFloat32);
+    for (int t = 0; t < T; ++t) {
+      clip.render_frame (t + 0.5, kWidth, kHeight, frames[t].data_ptr<uint8_t> ());
+      clip.render_audio (t, kRate, kRate, audio[t].data_ptr<float> ());
+    }
+    const auto window = model->encode (frames, audio);
+    for (const auto & q : dgsct::synth::questions (clip)) {
+      const std::string question = asked (q);
+      const auto pipeline = run_pipeline (clip, false,
+          "dgsctsync name=a ! dgsctinfer name=infer model=avqa-demo window-mode=clip question=\"" + question + "\"");
+      const auto library = model->answer (window, question);
+      fail_unless_equals_int (pipeline.answers.size (), 1);
+      fail_unless_equals_int (pipeline.answers[0].first, library.answer);
+      fail_unless (std::fabs (pipeline.answers[0].second - library.answer_probs[library.answer]) < 1e-4,
+          "clip %d, '%s': confidence %f vs %f", i, question.c_str (), pipeline.answers[0].second,
+          library.answer_probs[library.answer]);
+      const bool right = model->labels ()[library.answer] == q.answer;
+      correct += right;
+      ++total;
+      by_kind[q.kind].first += right;
+      ++by_kind[q.kind].second;
+    }
+  }
+  const double accuracy = static_cast<double> (correct) / total;
+  GST_INFO ("AVQA demo model on unseen clips: %.3f of %d answers right (counting %d/%d, existence %d/%d, "
+      "location %d/%d)", accuracy, total, by_kind[dgsct::synth::QuestionKind::Counting].first,
+      by_kind[dgsct::synth::QuestionKind::Counting].second, by_kind[dgsct::synth::QuestionKind::Existence].first,
+      by_kind[dgsct::synth::QuestionKind::Existence].second, by_kind[dgsct::synth::QuestionKind::Location].first,
+      by_kind[dgsct::synth::QuestionKind::Location].second);
+  fail_unless (accuracy >= 0.8, "answer accuracy %.3f (%d/%d) below 0.8", accuracy, correct, total);
+}
+GST_END_TEST;
+
 static Suite *demo_suite (void)
 {
   Suite *s = suite_create ("demo");
@@ -404,6 +465,7 @@ static Suite *demo_suite (void)
   tcase_add_test (tc, test_avs_bf16_decides_like_fp32);
   tcase_add_test (tc, test_avs_live_passes_every_frame_when_analysis_is_slow);
   tcase_add_test (tc, test_avvp_pipeline_equals_library_and_parses_heard_and_seen_events);
+  tcase_add_test (tc, test_avqa_pipeline_equals_library_and_answers_questions);
   return s;
 }
 
