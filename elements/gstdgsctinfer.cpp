@@ -122,12 +122,13 @@
  *     d. ! queue ! videoconvert ! s.video  d. ! queue ! audioconvert ! audioresample ! s.audio \
  *     dgsctsync name=s ! dgsctinfer ! dgsctinfer model=avs-demo ! videoconvert ! dgsctoverlay ! videoconvert ! autovideosink
  * ]|
- * A question answered every 5 seconds by an AVQA model, the answers as JSON Lines and on the bus:
+ * A question answered every 5 seconds by an AVQA model (avqa-demo knows counting, existence and
+ * location questions about the synthetic world's instruments), the answers as JSON Lines and on the bus:
  * |[
  * gst-launch-1.0 -m filesrc location=clip.mkv ! decodebin name=d \
  *     d. ! queue ! videoconvert ! s.video  d. ! queue ! audioconvert ! audioresample ! s.audio \
- *     dgsctsync name=s ! dgsctinfer model=avqa.safetensors answer-interval=5 \
- *     question="Which instrument makes sounds before the violin?" ! dgsctjson ! fdsink
+ *     dgsctsync name=s ! dgsctinfer model=avqa-demo answer-interval=5 \
+ *     question="Where is the violin sounding?" ! dgsctjson ! fdsink
  * ]|
  */
 #include "gstdgsctinfer.h"
