@@ -77,21 +77,13 @@ torch::Tensor render_clip_frames(const dgsct::synth::Clip &clip, int width, int 
   return frames;
 }
 
-// [T, classes] uint8: 1 where the class is heard (seen) in the segment.
-torch::Tensor heard_classes(const dgsct::synth::Clip &clip) {
-  auto heard = torch::zeros({clip.segments(), clip.classes()}, torch::kUInt8);
+// [T, classes] uint8: 1 where the class is heard (&SegmentScene::audible) or seen (&SegmentScene::visible) in the segment.
+torch::Tensor classes_per_segment(const dgsct::synth::Clip &clip, std::vector<bool> dgsct::synth::SegmentScene::*which) {
+  auto out = torch::zeros({clip.segments(), clip.classes()}, torch::kUInt8);
   for (int t = 0; t < clip.segments(); ++t)
     for (int c = 0; c < clip.classes(); ++c)
-      heard[t][c] = static_cast<int>(clip.scenes()[t].audible[c]);
-  return heard;
-}
-
-torch::Tensor seen_classes(const dgsct::synth::Clip &clip) {
-  auto seen = torch::zeros({clip.segments(), clip.classes()}, torch::kUInt8);
-  for (int t = 0; t < clip.segments(); ++t)
-    for (int c = 0; c < clip.classes(); ++c)
-      seen[t][c] = static_cast<int>(clip.scenes()[t].visible[c]);
-  return seen;
+      out[t][c] = static_cast<int>((clip.scenes()[t].*which)[c]);
+  return out;
 }
 
 std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const dgsct::synth::Clip &clip, int width,
@@ -128,8 +120,8 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
     whole.frames = frames_norm;
     whole.log_mel = log_mel;
     whole.clip_frames = model.prepare_clips(render_clip_frames(clip, width, height)); // features: after training the clip encoder
-    whole.audio_events = heard_classes(clip);
-    whole.visual_events = seen_classes(clip);
+    whole.audio_events = classes_per_segment(clip, &dgsct::synth::SegmentScene::audible);
+    whole.visual_events = classes_per_segment(clip, &dgsct::synth::SegmentScene::visible);
     return {whole};
   }
   if (!model.is_segmentation()) {
@@ -139,7 +131,7 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
     whole.labels = clip.labels();
     if (model.is_question_answering()) {
       whole.object_centres = centres;
-      whole.audio_events = heard_classes(clip);
+      whole.audio_events = classes_per_segment(clip, &dgsct::synth::SegmentScene::audible);
     }
     return {whole};
   }

@@ -179,9 +179,9 @@ Analysis run_pipeline (const dgsct::synth::Clip & clip, bool live,
   return out;
 }
 
-/* The model library on the frames dgsctsync picks (nearest each segment's centre) and the audio:
- * one window of the whole clip (AVE), or consecutive windows of the model's length (AVS masks). */
-dgsct::WindowResult run_library (const dgsct::Model & model, const dgsct::synth::Clip & clip)
+/* The frames dgsctsync picks (nearest each segment's centre, [T, H, W, 3]) and each segment's
+ * audio ([T, kRate]). */
+std::pair<torch::Tensor, torch::Tensor> key_frames_and_audio (const dgsct::synth::Clip & clip)
 {
   const int T = clip.segments ();
   auto frames = torch::empty ({T, kHeight, kWidth, 3}, torch::kUInt8);
@@ -190,6 +190,15 @@ dgsct::WindowResult run_library (const dgsct::Model & model, const dgsct::synth:
     clip.render_frame (t + 0.5, kWidth, kHeight, frames[t].data_ptr<uint8_t> ());
     clip.render_audio (t, kRate, kRate, audio[t].data_ptr<float> ());
   }
+  return {frames, audio};
+}
+
+/* The model library on the key frames and audio: one window of the whole clip (AVE), or
+ * consecutive windows of the model's length (AVS masks). */
+dgsct::WindowResult run_library (const dgsct::Model & model, const dgsct::synth::Clip & clip)
+{
+  const int T = clip.segments ();
+  const auto [frames, audio] = key_frames_and_audio (clip);
   if (!model.is_segmentation ())
     return model.run_clip (frames, audio);
   const int W = model.config ().segments;
@@ -365,12 +374,7 @@ GST_START_TEST (test_avvp_pipeline_equals_library_and_parses_heard_and_seen_even
     const auto clip = world.clip (i);
     const int T = clip.segments ();
     const auto pipeline = run_pipeline (clip, false, kAvvpAnalysis);
-    auto frames = torch::empty ({T, kHeight, kWidth, 3}, torch::kUInt8);
-    auto audio = torch::empty ({T, kRate}, torch::kFloat32);
-    for (int t = 0; t < T; ++t) {
-      clip.render_frame (t + 0.5, kWidth, kHeight, frames[t].data_ptr<uint8_t> ());
-      clip.render_audio (t, kRate, kRate, audio[t].data_ptr<float> ());
-    }
+    const auto [frames, audio] = key_frames_and_audio (clip);
     const auto library = model->run_clip (frames, audio, model->clip_features (clip_frames (clip)));
     const std::vector<std::vector<int>> decided[3] = {classes_per_segment (library.audio_events),
         classes_per_segment (library.visual_events), classes_per_segment (library.audio_visual_events)};
@@ -418,13 +422,7 @@ GST_START_TEST (test_avqa_pipeline_equals_library_and_answers_questions)
   std::map<dgsct::synth::QuestionKind, std::pair<int, int>> by_kind; /* right, asked */
   for (int i = 0; i < 20; ++i) {
     const auto clip = world.clip (i);
-    const int T = clip.segments ();
-    auto frames = torch::empty ({T, kHeight, kWidth, 3}, torch::kUInt8);
-    auto audio = torch::empty ({T, kRate}, torch::kFloat32);
-    for (int t = 0; t < T; ++t) {
-      clip.render_frame (t + 0.5, kWidth, kHeight, frames[t].data_ptr<uint8_t> ());
-      clip.render_audio (t, kRate, kRate, audio[t].data_ptr<float> ());
-    }
+    const auto [frames, audio] = key_frames_and_audio (clip);
     const auto window = model->encode (frames, audio);
     for (const auto & q : dgsct::synth::questions (clip)) {
       const std::string question = asked (q);
