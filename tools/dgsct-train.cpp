@@ -43,8 +43,9 @@ static const char *kUsage =
     "costs the head only. AVVP: --clip-encoder-steps first trains the clip encoder (R(2+1)D-18) to\n"
     "tell which classes each segment shows, for N steps of --clip-encoder-batch segments; without it\n"
     "the clip encoder stays as loaded (a fresh one as torchvision initialises it). AVQA:\n"
-    "--visual-encoder-steps first trains Swin-V2 and the adapters to tell where each object is seen,\n"
-    "for N steps of --visual-encoder-batch segments (Trainer::train_visual_encoder); with\n"
+    "--visual-encoder-steps first trains Swin-V2 and the adapters to tell where each object is seen\n"
+    "and which classes are heard, for N steps of --visual-encoder-batch segments\n"
+    "(Trainer::train_visual_encoder); with\n"
     "--encoder-from, the Swin-V2 then starts fresh and the rest of the encoder is adopted.\n"
     "Frames are rendered at W x H (the size of the clips dgsct-synth writes) and\n"
     "squashed to the model's input as the pipeline does.\n"
@@ -65,7 +66,7 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 // segment's frame at a jittered time around the segment's centre (the pipeline's key frame is the
 // frame nearest the centre, at any frame rate); AVS masks are the sounding objects at that time.
 // AVVP adds the frames spread evenly over each segment that its clip feature comes from, and the
-// classes heard and seen in it; AVQA the centres of the objects seen in each frame.
+// classes heard and seen in it; AVQA the classes heard and the centres of the objects seen.
 // AVVP: the frames the clip encoder sees, [T, kClipFrames, H, W, 3], at the centres of equal parts
 // of each segment (the pipeline collects frames spread over the segment).
 constexpr int kClipFrames = 8;

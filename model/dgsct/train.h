@@ -73,9 +73,9 @@ struct ClipEncoderTraining {
 };
 
 // AVQA: training Swin-V2 and the adapters to see where objects are, before the head
-// (Trainer::train_visual_encoder).
+// (Trainer::train_visual_encoder); the defaults trained avqa-demo.
 struct VisualEncoderTraining {
-  int steps = 800;
+  int steps = 1600;
   int batch = 64; // segments
   double learning_rate = 1e-3;
   uint64_t seed = 1;
