@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -61,6 +62,18 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// The progress report of an encoder trained before the head (Trainer::train_clip_encoder, ...),
+// timed from now.
+std::function<void(int, double)> encoder_progress(const char *what, int steps) {
+  const auto start = Clock::now();
+  return [=](int step, double loss) {
+    const double elapsed = seconds_since(start);
+    std::printf("%s step %d/%d  loss %.4f  %.0f s, ETA %.0f s\n", what, step, steps, loss, elapsed,
+                elapsed / step * (steps - step));
+    std::fflush(stdout);
+  };
+}
 
 // One clip's prepared inputs, cut into windows of the model's length. Training clips take each
 // segment's frame at a jittered time around the segment's centre (the pipeline's key frame is the
@@ -471,30 +484,16 @@ int main(int argc, char **argv) {
       clip_training.steps = static_cast<int>(args.integer("clip-encoder-steps", 0, 0, 100000000));
       clip_training.batch = static_cast<int>(args.integer("clip-encoder-batch", 64, 1, 100000));
       clip_training.seed = seed;
-      if (clip_training.steps > 0) {
-        const auto clip_start = Clock::now();
-        dgsct::Trainer::train_clip_encoder(*model, train, clip_training, [&](int step, double loss) {
-          const double elapsed = seconds_since(clip_start);
-          std::printf("clip encoder step %d/%d  loss %.4f  %.0f s, ETA %.0f s\n", step, clip_training.steps, loss, elapsed,
-                      elapsed / step * (clip_training.steps - step));
-          std::fflush(stdout);
-        });
-      }
+      if (clip_training.steps > 0)
+        dgsct::Trainer::train_clip_encoder(*model, train, clip_training, encoder_progress("clip encoder", clip_training.steps));
       for (auto *clips : {&train, &held_out}) {
         dgsct::Trainer::compute_clip_features(*model, *clips);
         for (auto &clip : *clips)
           clip.clip_frames = torch::Tensor(); // the head reads the features only
       }
     }
-    if (visual_training.steps > 0) {
-      const auto visual_start = Clock::now();
-      dgsct::Trainer::train_visual_encoder(*model, train, visual_training, [&](int step, double loss) {
-        const double elapsed = seconds_since(visual_start);
-        std::printf("visual encoder step %d/%d  loss %.4f  %.0f s, ETA %.0f s\n", step, visual_training.steps, loss, elapsed,
-                    elapsed / step * (visual_training.steps - step));
-        std::fflush(stdout);
-      });
-    }
+    if (visual_training.steps > 0)
+      dgsct::Trainer::train_visual_encoder(*model, train, visual_training, encoder_progress("visual encoder", visual_training.steps));
     if (static_cast<int>(train.size()) < batch_size)
       args.die("the training data has " + std::to_string(train.size()) + " windows, fewer than --batch");
     if (!args.has("init") && !args.has("encoder-from"))
