@@ -120,8 +120,8 @@ std::vector<dgsct::TrainingClip> prepare_clip(const dgsct::Model &model, const d
     clip.render_audio(t, samples, config.audio.sample_rate, audio[t].data_ptr<float>());
     if (model.is_segmentation())
       clip.render_sounding_mask(t + offset, mask_size, mask_size, masks[t].data_ptr<uint8_t>());
-    for (int k = 0; k < clip.classes(); ++k)
-      if (model.is_question_answering() && clip.scenes()[t].visible[k]) {
+    for (int k = 0; model.is_question_answering() && k < clip.classes(); ++k)
+      if (clip.scenes()[t].visible[k]) {
         const auto centre = clip.object_position(k, t + offset);
         centres[t][k][0] = centre.x;
         centres[t][k][1] = centre.y;

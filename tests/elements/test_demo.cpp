@@ -409,8 +409,10 @@ GST_END_TEST;
 std::string asked (const dgsct::synth::Question & q)
 {
   std::string text = q.text;
-  for (const auto & value : q.template_values)
-    text.replace (text.find ('<'), text.find ('>') - text.find ('<') + 1, value);
+  for (const auto & value : q.template_values) {
+    const size_t slot = text.find ('<');
+    text.replace (slot, text.find ('>', slot) - slot + 1, value);
+  }
   return text;
 }
 
